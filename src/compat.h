@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel API differences between the kernels this driver supports.
+ *
+ * vpd_config.h is generated at build time by src/compat/conftest.sh, one
+ * HAVE_* per probe in src/compat/probes/ (each probe says which kernel
+ * changed what).  Everything that depends on those answers lives here, so
+ * that main.c reads as if it were written for a single kernel.
+ */
+#ifndef VPD_COMPAT_H
+#define VPD_COMPAT_H
+
+#include <linux/vfio.h>
+#include <linux/vfio_pci_core.h>
+
+#include "vpd_config.h"
+
+/*
+ * vfio_device_ops members that only some kernels have.  Each expands to
+ * designated initialisers for the ops table, or to nothing.
+ */
+#ifdef HAVE_VFIO_IOMMUFD_PHYSICAL
+#define VPD_OPS_IOMMUFD						\
+	.bind_iommufd		= vfio_iommufd_physical_bind,		\
+	.unbind_iommufd		= vfio_iommufd_physical_unbind,		\
+	.attach_ioas		= vfio_iommufd_physical_attach_ioas,
+#else
+#define VPD_OPS_IOMMUFD
+#endif
+
+#ifdef HAVE_VFIO_IOMMUFD_DETACH_IOAS
+#define VPD_OPS_IOMMUFD_DETACH					\
+	.detach_ioas		= vfio_iommufd_physical_detach_ioas,
+#else
+#define VPD_OPS_IOMMUFD_DETACH
+#endif
+
+#ifdef HAVE_VFIO_IOMMUFD_PASID
+#define VPD_OPS_IOMMUFD_PASID					\
+	.pasid_attach_ioas	= vfio_iommufd_physical_pasid_attach_ioas, \
+	.pasid_detach_ioas	= vfio_iommufd_physical_pasid_detach_ioas,
+#else
+#define VPD_OPS_IOMMUFD_PASID
+#endif
+
+#ifdef HAVE_VFIO_MATCH_TOKEN_UUID
+#define VPD_OPS_MATCH_TOKEN_UUID				\
+	.match_token_uuid	= vfio_pci_core_match_token_uuid,
+#else
+#define VPD_OPS_MATCH_TOKEN_UUID
+#endif
+
+/* Before 6.19, vfio_pci_core_ioctl() answers GET_REGION_INFO itself. */
+#ifdef HAVE_VFIO_GET_REGION_INFO_CAPS
+#define VPD_OPS_REGION_INFO					\
+	.get_region_info_caps	= vfio_pci_ioctl_get_region_info,
+#else
+#define VPD_OPS_REGION_INFO
+#endif
+
+/*
+ * vpd_use_core_dmabuf() - let vfio_pci_core's own dma-buf exporter serve
+ * VFIO_DEVICE_FEATURE_DMA_BUF for @vdev, as vfio-pci does, on kernels that
+ * have one.  Elsewhere the feature is unknown to vfio_pci_core, as it is
+ * to vfio-pci.
+ */
+#ifdef HAVE_VFIO_PCI_CORE_DMABUF
+static const struct vfio_pci_device_ops vpd_core_dmabuf_ops = {
+	.get_dmabuf_phys	= vfio_pci_core_get_dmabuf_phys,
+};
+
+static inline void vpd_use_core_dmabuf(struct vfio_pci_core_device *vdev)
+{
+	vdev->pci_ops = &vpd_core_dmabuf_ops;
+}
+#else
+static inline void vpd_use_core_dmabuf(struct vfio_pci_core_device *vdev)
+{
+}
+#endif
+
+#endif /* VPD_COMPAT_H */
