@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module builds for every kernel of the matrix with W=1 without a single
+# diagnostic, and sparse (C=2) has nothing to say about it.
+# Usage: tests/build.sh [KERNEL...]
+set -euo pipefail
+source "$(dirname -- "$0")/lib/project.sh"
+source "$VPD_LIB_DIR/report.sh"
+
+need_root
+host_apt_install gcc make sparse
+
+# check NAME KERNEL MAKE-ARGS...: one build, one result.
+check() {
+	local what=$1 k=$2 log diag
+	shift 2
+	log="$VPD_CACHE/build/$k-$what.log"
+	mkdir -p "${log%/*}"
+	if ! vpd_build "$k" "$log" "$@"; then
+		t_fail "$k/$what" "make $* failed: $(tail -n 5 "$log")"
+		return
+	fi
+	# Kbuild turns C= off, with a warning, when the checker is too old for
+	# the kernel (7.x headers need a sparse that knows __typeof_unqual__).
+	if grep -q 'is not available or not up to date' "$log"; then
+		t_skip "$k/$what" "this kernel refuses the distribution's sparse ($(kernel_in_buildenv "$k" sparse --version 2>&1))"
+		return
+	fi
+	diag=$(vpd_build_diagnostics "$log")
+	if [[ -n $diag ]]; then
+		t_fail "$k/$what" "make $*: $(head -n 5 <<<"$diag")"
+	else
+		t_pass "$k/$what"
+	fi
+}
+
+for k in "${@:-$(kernels_list)}"; do
+	kernel_headers "$k"
+	kernel_in_buildenv "$k" sh -c 'command -v sparse >/dev/null ||
+		{ apt-get update -q && apt-get install -y -q sparse; }' >&2
+	check build-w1 "$k" W=1
+	check sparse "$k" C=2
+done
+
+t_done

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test of the project, on every kernel of tests/kernels.conf
+# (or those named in VPD_KERNELS).  Needs root on Debian bookworm; installs
+# what it needs.  The last line is "N passed, N failed, N skipped".
+set -euo pipefail
+source "$(dirname -- "$0")/lib/kernels.sh"
+source "$VPD_LIB_DIR/report.sh"
+
+need_root
+read -r -a kernels <<<"${VPD_KERNELS:-$(kernels_list | tr '\n' ' ')}"
+
+status=0
+run() {
+	local t=$1
+	shift
+	log "== $t $*"
+	"$VPD_TESTS_DIR/$t" "$@" || status=1
+}
+
+run style.sh
+run build.sh "${kernels[@]}"
+run dkms.sh "${kernels[@]}"
+# The rig itself first: the test machine is as expected, and a failing, a
+# hanging and a crashing guest are reported as failures.
+run vm-smoke.sh --selftest "${kernels[@]}"
+run vm-basic.sh "${kernels[@]}"
+
+# A driver that died before reporting must not look green.
+if ((status)); then
+	t_fail "check/drivers" "a test driver exited with an error (see its output above)"
+fi
+t_summary

@@ -1,0 +1,54 @@
+# shellcheck shell=bash
+# tests/lib/project.sh - what the test drivers need of this project itself.
+#
+#   vpd_build_dir NAME            where the module is built for kernel NAME
+#   vpd_build NAME LOG [ARGS...]  build the module for NAME (make ARGS, e.g.
+#                                 W=1 C=2), full output to LOG; returns make's
+#                                 status; the module is $(vpd_build_dir NAME)/vfio-pci-dmabuf.ko
+#   vpd_build_diagnostics LOG     print the compiler/sparse diagnostics in LOG
+#   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
+#                                 the module, the guest runner, cases and tools
+
+[[ -n ${_VPD_PROJECT_SH:-} ]] && return 0
+_VPD_PROJECT_SH=1
+
+# shellcheck source=kernels.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/kernels.sh"
+
+VPD_MODULE=vfio-pci-dmabuf
+
+vpd_build_dir() {
+	echo "$VPD_CACHE/build/$(kernel_kver "$1")/$VPD_MODULE"
+}
+
+vpd_build() {
+	local name=$1 log=$2
+	shift 2
+	kernel_headers "$name"
+	kernel_build_module "$name" "$VPD_TOP" "$(vpd_build_dir "$name")" "$@" \
+		>"$log" 2>&1
+}
+
+# Compiler warnings and errors, and everything sparse says, look like
+# "file:line:col: warning|error: ...".
+vpd_build_diagnostics() {
+	grep -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$1" || true
+}
+
+# Static so that the busybox guest needs no libc.
+vpd_guest_tools() {
+	local out=$1
+	mkdir -p "$out"
+	gcc -O2 -Wall -Wextra -Werror -static \
+		-o "$out/vfio-check" "$VPD_TESTS_DIR/guest/vfio-check.c"
+}
+
+vpd_guest_stage() {
+	local name=$1 stage=$2 kver
+	kver=$(kernel_kver "$name")
+	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/tests"
+	cp "$(vpd_build_dir "$name")/$VPD_MODULE.ko" "$stage/lib/modules/$kver/extra/"
+	cp -r "$VPD_TESTS_DIR/guest/run" "$VPD_TESTS_DIR/guest/lib.sh" \
+		"$VPD_TESTS_DIR/guest/cases" "$stage/tests/"
+	vpd_guest_tools "$stage/tests/bin"
+}
