@@ -99,50 +99,56 @@ smoke_one() {
 	vm_console_clean "$logf"
 }
 
-# Boots guests that must be reported as failing; the inner report is kept
-# apart and only its verdict reaches the real one.
-selftest_one() {
-	local name=$1 stage=$work/selftest-stage initrd=$work/selftest-initrd.gz inner
-	local logf=$logdir/selftest-$name-fail.log rc
+# selftest_guest NAME KIND TIMEOUT SCRIPT: boot a guest whose /tests/run is
+# SCRIPT; sets rc (vm_boot's status) and inner (the rig's own report of that
+# guest, kept apart from the real one and printed indented).
+selftest_guest() {
+	local name=$1 kind=$2 timeout=$3 script=$4
+	local stage=$work/selftest-stage initrd=$work/selftest-initrd.gz
+	local logf=$logdir/selftest-$name-$kind.log
 	rm -rf -- "$stage"
 	mkdir -p "$stage/tests"
-	printf '#!/bin/sh\necho "VMTEST: PASS selftest-ok"\necho "VMTEST: FAIL selftest-broken - deliberately failing"\n' >"$stage/tests/run"
+	printf '%s' "$script" >"$stage/tests/run"
 	chmod 755 "$stage/tests/run"
 	vm_initramfs "$name" "$initrd" "$stage"
 	rc=0
-	vm_boot "$name" "$initrd" "$logf" || rc=$?
-	inner=$(VPD_REPORT_DIR=$work/inner1 bash -c 'source "$1"; vm_results "$2"; vm_console_clean "$2"; t_summary' _ "$VPD_LIB_DIR/vm.sh" "$logf" 2>&1 | sed 's/^/  selftest> /') || true
+	VPD_VM_TIMEOUT=$timeout vm_boot "$name" "$initrd" "$logf" || rc=$?
+	inner=$(VPD_REPORT_DIR=$work/inner-$kind bash -c \
+		'source "$1"; vm_results "$2"; vm_console_clean "$2"; t_summary' \
+		_ "$VPD_LIB_DIR/vm.sh" "$logf" 2>/dev/null | sed 's/^/  selftest> /') || true
 	printf '%s\n' "$inner"
+}
+
+# Guests that must be reported as failing: a failing case, a hang, a crash.
+selftest_one() {
+	local name=$1 rc inner
+	local deadline=${VPD_SELFTEST_TIMEOUT:-60}
+
+	selftest_guest "$name" fail "${VPD_VM_TIMEOUT:-600}" '#!/bin/sh
+echo "VMTEST: PASS selftest-ok"
+echo "VMTEST: FAIL selftest-broken - deliberately failing"
+'
 	if [[ $rc == 0 ]] && grep -q 'FAIL .*/selftest-broken: deliberately failing' <<<"$inner" &&
-		grep -q '1 failed' <<<"$inner"; then
+		grep -q ' 1 failed' <<<"$inner"; then
 		t_pass "selftest/$name/failing-case-reported"
 	else
 		t_fail "selftest/$name/failing-case-reported" "expected exactly one FAIL (selftest-broken), boot rc=$rc"
 	fi
 
-	logf=$logdir/selftest-$name-hang.log
-	printf '#!/bin/sh\necho "VMTEST: PASS before-hang"\nexec sleep 100000\n' >"$stage/tests/run"
-	vm_initramfs "$name" "$initrd" "$stage"
-	rc=0
-	VPD_VM_TIMEOUT=${VPD_SELFTEST_TIMEOUT:-60} vm_boot "$name" "$initrd" "$logf" || rc=$?
-	inner=$(VPD_REPORT_DIR=$work/inner2 bash -c 'source "$1"; vm_results "$2"; t_summary' _ "$VPD_LIB_DIR/vm.sh" "$logf" 2>&1 | sed 's/^/  selftest> /') || true
-	printf '%s\n' "$inner"
+	selftest_guest "$name" hang "$deadline" '#!/bin/sh
+echo "VMTEST: PASS before-hang"
+exec sleep 100000
+'
 	if [[ $rc == 124 ]] && grep -q "FAIL $name/vm-complete: timed out" <<<"$inner"; then
 		t_pass "selftest/$name/hang-reported"
 	else
 		t_fail "selftest/$name/hang-reported" "expected vm_boot=124 and a vm-complete FAIL, got rc=$rc"
 	fi
 
-	logf=$logdir/selftest-$name-crash.log
-	printf '#!/bin/sh
+	selftest_guest "$name" crash "$deadline" '#!/bin/sh
 echo "VMTEST: PASS before-crash"
 echo c >/proc/sysrq-trigger
-' >"$stage/tests/run"
-	vm_initramfs "$name" "$initrd" "$stage"
-	rc=0
-	VPD_VM_TIMEOUT=${VPD_SELFTEST_TIMEOUT:-60} vm_boot "$name" "$initrd" "$logf" || rc=$?
-	inner=$(VPD_REPORT_DIR=$work/inner3 bash -c 'source "$1"; vm_results "$2"; vm_console_clean "$2"; t_summary' _ "$VPD_LIB_DIR/vm.sh" "$logf" 2>/dev/null | sed 's/^/  selftest> /') || true
-	printf '%s\n' "$inner"
+'
 	if [[ $rc == 0 ]] && grep -q "FAIL $name/vm-complete: no VMTEST-DONE" <<<"$inner" &&
 		grep -q "FAIL $name/console-clean: .*Kernel panic" <<<"$inner"; then
 		t_pass "selftest/$name/crash-reported"
