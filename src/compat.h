@@ -79,4 +79,45 @@ static inline void vpd_use_core_dmabuf(struct vfio_pci_core_device *vdev)
 }
 #endif
 
+/* Whether vfio_pci_core has a dma-buf exporter of its own (7.x). */
+#ifdef HAVE_VFIO_PCI_CORE_DMABUF
+#define VPD_HAVE_CORE_DMABUF	1
+#else
+#define VPD_HAVE_CORE_DMABUF	0
+#endif
+
+/*
+ * vpd_setup_barmap() - claim BAR @bar for vfio_pci_core and map it, as the
+ * core does on the first access through the region.  0 or -errno.
+ */
+#ifdef HAVE_VFIO_PCI_CORE_SETUP_BARMAP
+static inline int vpd_setup_barmap(struct vfio_pci_core_device *vdev, int bar)
+{
+	return vfio_pci_core_setup_barmap(vdev, bar);
+}
+#else
+static inline int vpd_setup_barmap(struct vfio_pci_core_device *vdev, int bar)
+{
+	struct pci_dev *pdev = vdev->pdev;
+	void __iomem *io;
+	int ret;
+
+	if (vdev->barmap[bar])
+		return 0;
+
+	ret = pci_request_selected_regions(pdev, 1 << bar, "vfio");
+	if (ret)
+		return ret;
+
+	io = pci_iomap(pdev, bar, 0);
+	if (!io) {
+		pci_release_selected_regions(pdev, 1 << bar);
+		return -ENOMEM;
+	}
+	/* vfio_pci_core_disable() unmaps and releases it, as its own. */
+	vdev->barmap[bar] = io;
+	return 0;
+}
+#endif
+
 #endif /* VPD_COMPAT_H */

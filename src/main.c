@@ -4,7 +4,9 @@
  * cannot export device memory as a dma-buf.
  *
  * Bound to a PCI function, it is vfio-pci: every VFIO operation is served
- * by vfio_pci_core exactly as vfio-pci serves it.  It claims no device on
+ * by vfio_pci_core exactly as vfio-pci serves it, plus
+ * VFIO_DEVICE_FEATURE_DMA_BUF (dmabuf.c).  The hooks below only tell the
+ * exporter when the BARs may become unreachable.  It claims no device on
  * its own: devices are handed to it through driver_override or the ids=
  * parameter, as with vfio-pci.
  */
@@ -16,8 +18,10 @@
 #include <linux/string.h>
 #include <linux/vfio.h>
 #include <linux/vfio_pci_core.h>
+#include <linux/vfio-pci-dmabuf.h>
 
 #include "compat.h"
+#include "vpd.h"
 
 #define VPD_DRIVER_NAME	"vfio-pci-dmabuf"
 
@@ -37,6 +41,17 @@ static bool disable_denylist;
 module_param(disable_denylist, bool, 0444);
 MODULE_PARM_DESC(disable_denylist,
 		 "Allow binding devices that vfio-pci refuses because of known errata");
+
+static bool own_dmabuf;
+module_param(own_dmabuf, bool, 0444);
+MODULE_PARM_DESC(own_dmabuf,
+		 "On kernels whose vfio-pci exports dma-bufs itself, use this driver's exporter instead of the kernel's (default: the kernel's)");
+
+/* Ours where the kernel has none, or where asked for. */
+static bool vpd_own_exporter(void)
+{
+	return !VPD_HAVE_CORE_DMABUF || own_dmabuf;
+}
 
 /* The devices vfio-pci refuses unless its disable_denylist is set. */
 static const struct pci_device_id vpd_denylist[] = {
@@ -67,30 +82,134 @@ static bool vpd_refuse_denylisted(struct pci_dev *pdev)
 	return true;
 }
 
-static int vpd_open_device(struct vfio_device *core_vdev)
+static struct vpd_device *vpd_from_vfio(struct vfio_device *core_vdev)
 {
-	struct vfio_pci_core_device *vdev =
-		container_of(core_vdev, struct vfio_pci_core_device, vdev);
+	return vpd_from_core(container_of(core_vdev,
+					  struct vfio_pci_core_device, vdev));
+}
+
+static int vpd_init_dev(struct vfio_device *core_vdev)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
 	int ret;
 
-	ret = vfio_pci_core_enable(vdev);
+	ret = vfio_pci_core_init_dev(core_vdev);
 	if (ret)
 		return ret;
 
-	vfio_pci_core_finish_enable(vdev);
+	vpd_exporter_init(vpd, vpd_own_exporter());
 	return 0;
+}
+
+static int vpd_open_device(struct vfio_device *core_vdev)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
+	int ret;
+
+	ret = vfio_pci_core_enable(&vpd->core);
+	if (ret)
+		return ret;
+
+	vfio_pci_core_finish_enable(&vpd->core);
+	vpd_exporter_open(vpd);
+	return 0;
+}
+
+/* Last close: dma-bufs are revoked for good before the device is disabled. */
+static void vpd_close_device(struct vfio_device *core_vdev)
+{
+	vpd_exporter_close(vpd_from_vfio(core_vdev));
+	vfio_pci_core_close_device(core_vdev);
+}
+
+/*
+ * Resets make the BARs unreachable while they run.  The PCI core also calls
+ * reset_prepare/reset_done around these, but not around every reset on
+ * every kernel (__pci_reset_function_locked() does not): block here too;
+ * blocks nest.
+ */
+static bool vpd_ioctl_blocks_access(unsigned int cmd)
+{
+	return cmd == VFIO_DEVICE_RESET || cmd == VFIO_DEVICE_PCI_HOT_RESET;
+}
+
+static long vpd_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
+		      unsigned long arg)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
+	bool block = vpd_ioctl_blocks_access(cmd);
+	long ret;
+
+	if (block)
+		vpd_block_access(vpd);
+	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+	if (block)
+		vpd_unblock_access(vpd);
+	return ret;
+}
+
+static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
+	bool block;
+	ssize_t ret;
+
+	block = VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX &&
+		vpd_config_write_may_block(vpd, buf, count,
+					   *ppos & VFIO_PCI_OFFSET_MASK);
+	if (block)
+		vpd_block_access(vpd);
+	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
+	if (block)
+		vpd_unblock_access(vpd);
+	return ret;
+}
+
+/* Entering low power puts the device in D3: block until it is done. */
+static bool vpd_feature_blocks_access(u32 flags)
+{
+	switch (flags & VFIO_DEVICE_FEATURE_MASK) {
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY:
+	case VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP:
+		return (flags & VFIO_DEVICE_FEATURE_SET) &&
+		       !(flags & VFIO_DEVICE_FEATURE_PROBE);
+	default:
+		return false;
+	}
+}
+
+static int vpd_device_feature(struct vfio_device *core_vdev, u32 flags,
+			      void __user *arg, size_t argsz)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
+	bool block = vpd_feature_blocks_access(flags);
+	int ret;
+
+	if (vpd->exp.enabled &&
+	    (flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_DMA_BUF)
+		return vpd_feature_dma_buf(vpd, flags, arg, argsz);
+
+	if (block)
+		vpd_block_access(vpd);
+	ret = vfio_pci_core_ioctl_feature(core_vdev, flags, arg, argsz);
+	if (block)
+		vpd_unblock_access(vpd);
+	else
+		vpd_sync_access(vpd);	/* low-power exit, explicit or not */
+	return ret;
 }
 
 static const struct vfio_device_ops vpd_vfio_ops = {
 	.name		= VPD_DRIVER_NAME,
-	.init		= vfio_pci_core_init_dev,
+	.init		= vpd_init_dev,
 	.release	= vfio_pci_core_release_dev,
 	.open_device	= vpd_open_device,
-	.close_device	= vfio_pci_core_close_device,
-	.ioctl		= vfio_pci_core_ioctl,
-	.device_feature	= vfio_pci_core_ioctl_feature,
+	.close_device	= vpd_close_device,
+	.ioctl		= vpd_ioctl,
+	.device_feature	= vpd_device_feature,
 	.read		= vfio_pci_core_read,
-	.write		= vfio_pci_core_write,
+	.write		= vpd_write,
 	.mmap		= vfio_pci_core_mmap,
 	.request	= vfio_pci_core_request,
 	.match		= vfio_pci_core_match,
@@ -103,7 +222,7 @@ static const struct vfio_device_ops vpd_vfio_ops = {
 
 static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	struct vfio_pci_core_device *vdev;
+	struct vpd_device *vpd;
 	int ret;
 
 	if (vpd_refuse_denylisted(pdev))
@@ -116,19 +235,20 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -EINVAL;
 	}
 
-	vdev = vfio_alloc_device(vfio_pci_core_device, vdev, &pdev->dev,
-				 &vpd_vfio_ops);
-	if (IS_ERR(vdev))
-		return PTR_ERR(vdev);
+	vpd = vfio_alloc_device(vpd_device, core.vdev, &pdev->dev,
+				&vpd_vfio_ops);
+	if (IS_ERR(vpd))
+		return PTR_ERR(vpd);
 
-	dev_set_drvdata(&pdev->dev, vdev);
-	vpd_use_core_dmabuf(vdev);
+	dev_set_drvdata(&pdev->dev, &vpd->core);
+	if (!vpd->exp.enabled)
+		vpd_use_core_dmabuf(&vpd->core);
 
-	ret = vfio_pci_core_register_device(vdev);
+	ret = vfio_pci_core_register_device(&vpd->core);
 	if (ret) {
 		pci_warn(pdev, "refusing: vfio_pci_core cannot take the device (%pe)\n",
 			 ERR_PTR(ret));
-		vfio_put_device(&vdev->vdev);
+		vfio_put_device(&vpd->core.vdev);
 		return ret;
 	}
 
@@ -154,22 +274,23 @@ static int vpd_sriov_configure(struct pci_dev *pdev, int nr_virtfn)
 }
 
 /*
- * Called by the PCI core, with the device lock held, before and after a
- * reset it performs on its own initiative: pci_reset_function() (sysfs
- * "reset"), pci_try_reset_function(), and pci_reset_bus() of a sibling.
- * Resets that vfio_pci_core performs itself (VFIO_DEVICE_RESET, hot reset)
- * go through __pci_reset_function_locked() or the bus/slot variants and do
- * not come here.  memory_lock is not held: these hooks may not assume it.
- *
- * Nothing of ours depends on the device's state yet; the dma-buf exporter
- * revokes its mappings here.
+ * Called by the PCI core, with the device lock held, around a reset of the
+ * function: pci_reset_function() (sysfs "reset"), pci_try_reset_function()
+ * (which vfio_pci_core uses for VFIO_DEVICE_RESET and for FLR through config
+ * space on some kernels), and pci_reset_bus() of any device on the bus (a
+ * hot reset, also one requested through a sibling bound to another driver).
+ * vfio_pci_core may hold this device's memory_lock for write around the
+ * reset, or not (resets it did not start): these hooks must not take it,
+ * and the exporter's lock nests inside it (see vpd.h).
  */
 static void vpd_reset_prepare(struct pci_dev *pdev)
 {
+	vpd_block_access(vpd_from_core(dev_get_drvdata(&pdev->dev)));
 }
 
 static void vpd_reset_done(struct pci_dev *pdev)
 {
+	vpd_unblock_access(vpd_from_core(dev_get_drvdata(&pdev->dev)));
 }
 
 static const struct pci_error_handlers vpd_err_handlers = {

@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF: page-aligned slices of a BAR exported as
+ * dynamic, revocable dma-bufs, and the interlocks that revoke every mapping
+ * while the BAR is not safe to reach.
+ *
+ * A dma-buf is revoked (importers invalidated, new mappings refused with
+ * -ENODEV) while the device is closed, while memory decode is off or the
+ * device is not in D0 or in low-power mode, and while anything that can
+ * make the BAR unreachable is in progress (a "block": resets, and config
+ * writes to the registers that control decode, power and FLR).  Revocation
+ * is synchronous: it returns once importers have unmapped.  When the
+ * device is usable again, importers are notified and may map again.
+ * Closing the device revokes its dma-bufs for good.
+ *
+ * The lock order is documented with struct vpd_exporter in vpd.h.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/overflow.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vfio.h>
+#include <linux/vfio-pci-dmabuf.h>
+
+#include "compat.h"
+#include "compat-dma-buf.h"
+#include "compat-slab.h"
+#include "vpd.h"
+
+VPD_IMPORT_NS_DMA_BUF();
+
+struct vpd_range {
+	phys_addr_t phys;
+	u64 len;
+};
+
+/* One exported dma-buf. */
+struct vpd_dmabuf {
+	struct dma_buf *dmabuf;
+	/* Kept alive by a reference on its vfio_device until release. */
+	struct vpd_device *vpd;
+	/* On vpd->exp.dmabufs, under exp.lock. */
+	struct list_head node;
+	/* Revoked for good: the device was closed.  Under exp.lock. */
+	bool dead;
+	/* Under the dma-buf's resv lock. */
+	bool revoked;
+	unsigned int nr_mapped;
+	unsigned int bar;
+	/* Bus address minus CPU physical address of the BAR. */
+	u64 bus_offset;
+	char name[32];
+	u32 nr_ranges;
+	struct vpd_range ranges[] __counted_by(nr_ranges);
+};
+
+/* Per attachment, under the dma-buf's resv lock. */
+struct vpd_attachment {
+	unsigned int pins;
+	unsigned int maps;
+};
+
+/* One mapping of a dma-buf for one importer. */
+struct vpd_mapping {
+	struct sg_table sgt;
+	unsigned int nents;
+	enum vpd_p2p_path path;
+	u32 nr_ranges;
+	dma_addr_t addr[] __counted_by(nr_ranges);
+};
+
+/* ------------------------------------------------------------------ */
+/* Accessibility: when may importers reach the BAR?                    */
+
+/*
+ * What vfio_pci_core itself considers "memory enabled", plus low power.
+ * Reads vconfig, which exists while the device is open.
+ */
+static bool vpd_bars_reachable(struct vpd_device *vpd)
+{
+	struct vfio_pci_core_device *vdev = &vpd->core;
+	struct pci_dev *pdev = vdev->pdev;
+	u16 cmd = le16_to_cpu(*(__le16 *)&vdev->vconfig[PCI_COMMAND]);
+
+	/* pci_power_t is ordered (D0 < D1 < D2 < D3hot): compare as such. */
+	if (vdev->pm_runtime_engaged ||
+	    (__force int)pdev->current_state >= (__force int)PCI_D3hot)
+		return false;
+	return pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
+}
+
+/* Revoke (or restore) one dma-buf; exp.lock held. */
+static void vpd_dmabuf_set_revoked(struct vpd_dmabuf *priv, bool revoke)
+{
+	struct dma_buf *dmabuf = priv->dmabuf;
+
+	dma_resv_lock(dmabuf->resv, NULL);
+	priv->revoked = revoke;
+	vpd_dma_buf_invalidate(dmabuf);
+	if (revoke)
+		dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP,
+				      false, MAX_SCHEDULE_TIMEOUT);
+	dma_resv_unlock(dmabuf->resv);
+
+	/* Importers unmap from their invalidate callback, or soon after. */
+	if (revoke)
+		wait_event(priv->vpd->exp.unmapped, !READ_ONCE(priv->nr_mapped));
+}
+
+/* Bring every live dma-buf in line with the device's state; exp.lock held. */
+static void __vpd_sync_access(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_dmabuf *priv;
+	bool revoke;
+
+	lockdep_assert_held(&exp->lock);
+
+	revoke = !exp->open || exp->blocked || !vpd_bars_reachable(vpd);
+	if (revoke == exp->revoked)
+		return;
+
+	exp->revoked = revoke;
+	list_for_each_entry(priv, &exp->dmabufs, node)
+		if (!priv->dead)
+			vpd_dmabuf_set_revoked(priv, revoke);
+}
+
+/*
+ * Revoke or restore the device's dma-bufs as its current state requires,
+ * for paths that may have made the BAR reachable again without a block
+ * around them.
+ */
+void vpd_sync_access(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	__vpd_sync_access(vpd);
+	mutex_unlock(&exp->lock);
+}
+
+/*
+ * Revoke every dma-buf of the device until the matching
+ * vpd_unblock_access(), e.g. around a reset.  Returns once importers have
+ * unmapped.  Blocks nest and may come from several threads.
+ */
+void vpd_block_access(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	exp->blocked++;
+	__vpd_sync_access(vpd);
+	mutex_unlock(&exp->lock);
+}
+
+void vpd_unblock_access(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	if (!WARN_ON(!exp->blocked))
+		exp->blocked--;
+	__vpd_sync_access(vpd);
+	mutex_unlock(&exp->lock);
+}
+
+/*
+ * Whether a write of @count bytes at config offset @pos touches a byte that
+ * controls whether the BARs are reachable: Memory Space Enable
+ * (PCI_COMMAND), the power state (PMCSR), or FLR (PCIe Device Control,
+ * Advanced Features Control).  The value written is not looked at: userspace
+ * could change it between our look and vfio_pci_core's, so every such write
+ * is treated as one that may disable the BAR.
+ */
+bool vpd_config_write_may_block(struct vpd_device *vpd,
+				const char __user *buf, size_t count,
+				loff_t pos)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+	const loff_t end = pos + count;
+	const unsigned int regs[] = {
+		PCI_COMMAND,
+		exp->pm_cap ? exp->pm_cap + PCI_PM_CTRL : 0,
+		exp->pcie_cap ? exp->pcie_cap + PCI_EXP_DEVCTL + 1 : 0,
+		exp->af_cap ? exp->af_cap + PCI_AF_CTRL : 0,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(regs); i++)
+		if (regs[i] && regs[i] >= pos && regs[i] < end)
+			return true;
+	return false;
+}
+
+void vpd_exporter_init(struct vpd_device *vpd, bool enabled)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+	struct pci_dev *pdev = vpd->core.pdev;
+
+	exp->enabled = enabled;
+	mutex_init(&exp->lock);
+	INIT_LIST_HEAD(&exp->dmabufs);
+	init_waitqueue_head(&exp->unmapped);
+	exp->revoked = true;
+	exp->pm_cap = pdev->pm_cap;
+	exp->pcie_cap = pdev->pcie_cap;
+	exp->af_cap = pci_find_capability(pdev, PCI_CAP_ID_AF);
+}
+
+/* The device was opened: dma-bufs exported from now on may be usable. */
+void vpd_exporter_open(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	exp->open = true;
+	__vpd_sync_access(vpd);
+	mutex_unlock(&exp->lock);
+}
+
+/*
+ * The device is being closed (last fd): revoke every dma-buf for good,
+ * before vfio_pci_core disables the device.  The dma-bufs themselves live
+ * on until their last user drops them.
+ */
+void vpd_exporter_close(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_dmabuf *priv;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	exp->open = false;
+	__vpd_sync_access(vpd);
+	list_for_each_entry(priv, &exp->dmabufs, node)
+		priv->dead = true;
+	mutex_unlock(&exp->lock);
+}
+
+/* ------------------------------------------------------------------ */
+/* dma_buf_ops                                                         */
+
+static int vpd_dmabuf_attach(struct dma_buf *dmabuf,
+			     struct dma_buf_attachment *attach)
+{
+	struct vpd_dmabuf *priv = dmabuf->priv;
+	struct vpd_attachment *va;
+
+	if (!attach->peer2peer)
+		return -EOPNOTSUPP;
+
+	if (READ_ONCE(priv->revoked))
+		return -ENODEV;
+
+	/* Only importers that can be revoked may use the BAR. */
+	if (!attach->importer_ops ||
+	    !attach->importer_ops->VPD_IMPORTER_INVALIDATE)
+		return -EOPNOTSUPP;
+
+	va = kzalloc_obj(*va);
+	if (!va)
+		return -ENOMEM;
+	attach->priv = va;
+	return 0;
+}
+
+static void vpd_dmabuf_detach(struct dma_buf *dmabuf,
+			      struct dma_buf_attachment *attach)
+{
+	kfree(attach->priv);
+}
+
+/*
+ * pin: a mapping that cannot be revoked must never exist.  Where the
+ * dma-buf core pins around every mapping (VPD_MAP_PINS), that pin is
+ * accepted and counted, and an importer's own pin is told apart in map;
+ * elsewhere every pin is an importer's own and is refused here.
+ */
+static int vpd_dmabuf_pin(struct dma_buf_attachment *attach)
+{
+	struct vpd_attachment *va = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (!VPD_MAP_PINS) {
+		dev_warn_ratelimited(attach->dev,
+				     "refusing to pin %s: its mappings must stay revocable\n",
+				     attach->dmabuf->exp_name);
+		return -EOPNOTSUPP;
+	}
+	va->pins++;
+	return 0;
+}
+
+static void vpd_dmabuf_unpin(struct dma_buf_attachment *attach)
+{
+	struct vpd_attachment *va = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	if (!WARN_ON(!va->pins))
+		va->pins--;
+}
+
+/*
+ * Whether the importer has pinned the attachment itself.  Where the core
+ * pins around mappings, it has pinned once per mapping including the one
+ * being made; any pin beyond those is the importer's.
+ */
+static bool vpd_pinned_by_importer(struct vpd_attachment *va)
+{
+	return VPD_MAP_PINS && va->pins > va->maps + 1;
+}
+
+static unsigned int vpd_seg_max(struct device *dev)
+{
+	unsigned int max = dma_get_max_seg_size(dev);
+
+	/* Keep segments page aligned. */
+	return max_t(unsigned int, rounddown(max, PAGE_SIZE), PAGE_SIZE);
+}
+
+static void vpd_unmap_ranges(struct vpd_dmabuf *priv, struct device *dev,
+			     struct vpd_mapping *map, u32 nr,
+			     enum dma_data_direction dir)
+{
+	u32 i;
+
+	if (map->path == VPD_P2P_HOST_BRIDGE)
+		for (i = 0; i < nr; i++)
+			dma_unmap_resource(dev, map->addr[i],
+					   priv->ranges[i].len, dir, 0);
+	map->sgt.orig_nents = map->nents;
+	sg_free_table(&map->sgt);
+	kfree(map);
+}
+
+static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
+					  struct device *dev,
+					  enum dma_data_direction dir)
+{
+	struct pci_dev *pdev = priv->vpd->core.pdev;
+	unsigned int seg_max = vpd_seg_max(dev);
+	struct vpd_mapping *map;
+	struct scatterlist *sg;
+	unsigned int nents = 0;
+	const char *why;
+	u32 i;
+	int ret;
+
+	map = kzalloc(struct_size(map, addr, priv->nr_ranges), GFP_KERNEL);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	map->nr_ranges = priv->nr_ranges;
+
+	map->path = vpd_p2p_path(pdev, dev, &why);
+	if (map->path == VPD_P2P_NONE) {
+		dev_warn_ratelimited(dev, "cannot reach %s BAR %u peer-to-peer: %s\n",
+				     pci_name(pdev), priv->bar, why);
+		kfree(map);
+		return ERR_PTR(-EINVAL);
+	}
+
+	for (i = 0; i < priv->nr_ranges; i++)
+		nents += DIV_ROUND_UP_ULL(priv->ranges[i].len, seg_max);
+
+	ret = sg_alloc_table(&map->sgt, nents, GFP_KERNEL);
+	if (ret) {
+		kfree(map);
+		return ERR_PTR(ret);
+	}
+	map->nents = nents;
+
+	sg = map->sgt.sgl;
+	for (i = 0; i < priv->nr_ranges; i++) {
+		const struct vpd_range *r = &priv->ranges[i];
+		dma_addr_t base;
+		u64 off;
+
+		if (map->path == VPD_P2P_BUS_ADDR) {
+			base = r->phys + priv->bus_offset;
+		} else {
+			base = dma_map_resource(dev, r->phys, r->len, dir, 0);
+			if (dma_mapping_error(dev, base)) {
+				vpd_unmap_ranges(priv, dev, map, i, dir);
+				return ERR_PTR(-ENOMEM);
+			}
+		}
+		map->addr[i] = base;
+
+		for (off = 0; off < r->len; off += sg_dma_len(sg), sg = sg_next(sg)) {
+			sg_dma_address(sg) = base + off;
+			sg_dma_len(sg) = min_t(u64, r->len - off, seg_max);
+		}
+	}
+
+	/* DMA addresses only: no CPU pages to walk (as upstream's exporter). */
+	map->sgt.orig_nents = 0;
+	return map;
+}
+
+static struct sg_table *vpd_dmabuf_map(struct dma_buf_attachment *attach,
+				       enum dma_data_direction dir)
+{
+	struct vpd_dmabuf *priv = attach->dmabuf->priv;
+	struct vpd_attachment *va = attach->priv;
+	struct vpd_mapping *map;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	if (priv->revoked)
+		return ERR_PTR(-ENODEV);
+
+	if (vpd_pinned_by_importer(va)) {
+		dev_warn_ratelimited(attach->dev,
+				     "refusing to map pinned %s: its mappings must stay revocable\n",
+				     priv->name);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+
+	map = vpd_map_ranges(priv, attach->dev, dir);
+	if (IS_ERR(map))
+		return ERR_CAST(map);
+
+	va->maps++;
+	priv->nr_mapped++;
+	return &map->sgt;
+}
+
+static void vpd_dmabuf_unmap(struct dma_buf_attachment *attach,
+			     struct sg_table *sgt,
+			     enum dma_data_direction dir)
+{
+	struct vpd_mapping *map = container_of(sgt, struct vpd_mapping, sgt);
+	struct vpd_dmabuf *priv = attach->dmabuf->priv;
+	struct vpd_attachment *va = attach->priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+
+	vpd_unmap_ranges(priv, attach->dev, map, map->nr_ranges, dir);
+	va->maps--;
+	if (!--priv->nr_mapped)
+		wake_up_all(&priv->vpd->exp.unmapped);
+}
+
+static void vpd_dmabuf_release(struct dma_buf *dmabuf)
+{
+	struct vpd_dmabuf *priv = dmabuf->priv;
+	struct vpd_device *vpd = priv->vpd;
+
+	mutex_lock(&vpd->exp.lock);
+	list_del(&priv->node);
+	mutex_unlock(&vpd->exp.lock);
+
+	/* May free the device: touch nothing of it after this. */
+	put_device(&vpd->core.vdev.device);
+	kfree(priv);
+}
+
+static const struct dma_buf_ops vpd_dmabuf_ops = {
+	.attach		= vpd_dmabuf_attach,
+	.detach		= vpd_dmabuf_detach,
+	.pin		= vpd_dmabuf_pin,
+	.unpin		= vpd_dmabuf_unpin,
+	.map_dma_buf	= vpd_dmabuf_map,
+	.unmap_dma_buf	= vpd_dmabuf_unmap,
+	.release	= vpd_dmabuf_release,
+};
+
+/* ------------------------------------------------------------------ */
+/* VFIO_DEVICE_FEATURE_DMA_BUF                                          */
+
+/* Ranges: non-empty, page aligned, and a total size that fits. */
+static int vpd_check_ranges(const struct vfio_region_dma_range *ranges,
+			    u32 nr, size_t *size)
+{
+	size_t total = 0;
+	u32 i;
+
+	for (i = 0; i < nr; i++) {
+		if (!ranges[i].length || !PAGE_ALIGNED(ranges[i].offset) ||
+		    !PAGE_ALIGNED(ranges[i].length))
+			return -EINVAL;
+		if (check_add_overflow(total, (size_t)ranges[i].length, &total))
+			return -EINVAL;
+	}
+	/* The top bit is reserved by the DMA API's IOVA allocator. */
+	if ((u64)total & BIT_ULL(63))
+		return -EINVAL;
+
+	*size = total;
+	return 0;
+}
+
+/* CPU physical addresses of the ranges, inside the BAR. */
+static int vpd_fill_ranges(struct vpd_dmabuf *priv,
+			   const struct vfio_region_dma_range *ranges,
+			   phys_addr_t start, u64 len)
+{
+	u32 i;
+
+	for (i = 0; i < priv->nr_ranges; i++) {
+		phys_addr_t phys, end;
+
+		if (check_add_overflow(start, (phys_addr_t)ranges[i].offset, &phys) ||
+		    check_add_overflow(phys, (phys_addr_t)ranges[i].length, &end))
+			return -EOVERFLOW;
+		if (end > start + len)
+			return -EINVAL;
+		priv->ranges[i].phys = phys;
+		priv->ranges[i].len = ranges[i].length;
+	}
+	return 0;
+}
+
+static struct vpd_dmabuf *vpd_dmabuf_alloc(struct vpd_device *vpd,
+					   const struct vfio_device_feature_dma_buf *req,
+					   const struct vfio_region_dma_range *ranges)
+{
+	struct pci_dev *pdev = vpd->core.pdev;
+	unsigned int bar = req->region_index;
+	struct vpd_dmabuf *priv;
+	int ret;
+
+	priv = kzalloc(struct_size(priv, ranges, req->nr_ranges), GFP_KERNEL);
+	if (!priv)
+		return ERR_PTR(-ENOMEM);
+	priv->nr_ranges = req->nr_ranges;
+	priv->vpd = vpd;
+	priv->bar = bar;
+	INIT_LIST_HEAD(&priv->node);
+	snprintf(priv->name, sizeof(priv->name), "vfio-pci-dmabuf:%s",
+		 pci_name(pdev));
+
+	/* Only memory BARs can be reached peer-to-peer. */
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
+		ret = -EINVAL;
+		goto err;
+	}
+	priv->bus_offset = pci_bus_address(pdev, bar) -
+			   pci_resource_start(pdev, bar);
+
+	ret = vpd_fill_ranges(priv, ranges, pci_resource_start(pdev, bar),
+			      pci_resource_len(pdev, bar));
+	if (ret)
+		goto err;
+	return priv;
+err:
+	kfree(priv);
+	return ERR_PTR(ret);
+}
+
+static int vpd_dmabuf_publish(struct vpd_device *vpd, struct vpd_dmabuf *priv,
+			      size_t size, u32 open_flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+	struct vpd_exporter *exp = &vpd->exp;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	exp_info.exp_name = priv->name;
+	exp_info.ops = &vpd_dmabuf_ops;
+	exp_info.size = size;
+	exp_info.flags = open_flags;
+	exp_info.priv = priv;
+
+	dmabuf = dma_buf_export(&exp_info);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+	priv->dmabuf = dmabuf;
+
+	/*
+	 * From here dma_buf_put() frees priv through vpd_dmabuf_release(),
+	 * which drops this reference: the vfio_device (and so exp) outlives
+	 * every dma-buf, also after the device fd is closed and unbound.
+	 */
+	get_device(&vpd->core.vdev.device);
+
+	mutex_lock(&exp->lock);
+	dma_resv_lock(priv->dmabuf->resv, NULL);
+	priv->revoked = exp->revoked;
+	dma_resv_unlock(priv->dmabuf->resv);
+	list_add_tail(&priv->node, &exp->dmabufs);
+	mutex_unlock(&exp->lock);
+
+	fd = dma_buf_fd(priv->dmabuf, open_flags);
+	if (fd < 0)
+		dma_buf_put(priv->dmabuf);
+	return fd;
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF.  Validation happens in upstream's order, so
+ * every invalid request fails with the errno upstream's vfio-pci gives it.
+ */
+int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
+			size_t argsz)
+{
+	struct vfio_device_feature_dma_buf __user *uarg = arg;
+	struct vfio_device_feature_dma_buf req;
+	struct vfio_region_dma_range *ranges;
+	struct vpd_dmabuf *priv;
+	size_t size;
+	int ret;
+
+	ret = vfio_check_feature(flags, argsz, VFIO_DEVICE_FEATURE_GET,
+				 sizeof(req));
+	if (ret != 1)
+		return ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+
+	if (!req.nr_ranges || req.flags)
+		return -EINVAL;
+
+	/* A BAR whose resources vfio_pci_core can claim. */
+	if (req.region_index >= VFIO_PCI_ROM_REGION_INDEX ||
+	    vpd_setup_barmap(&vpd->core, req.region_index))
+		return -ENODEV;
+
+	ranges = memdup_array_user(uarg->dma_ranges, req.nr_ranges,
+				   sizeof(*ranges));
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+
+	ret = vpd_check_ranges(ranges, req.nr_ranges, &size);
+	if (ret)
+		goto out;
+
+	priv = vpd_dmabuf_alloc(vpd, &req, ranges);
+	if (IS_ERR(priv)) {
+		ret = PTR_ERR(priv);
+		goto out;
+	}
+
+	ret = vpd_dmabuf_publish(vpd, priv, size, req.open_flags);
+	if (ret < 0 && !priv->dmabuf)
+		kfree(priv);
+out:
+	kfree(ranges);
+	return ret;
+}

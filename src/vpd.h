@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio-pci-dmabuf internals shared by main.c (the vfio-pci variant driver),
+ * dmabuf.c (the exporter and its revoke interlocks) and p2p.c.
+ */
+#ifndef VPD_H
+#define VPD_H
+
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/vfio_pci_core.h>
+#include <linux/wait.h>
+
+/*
+ * State of the dma-buf exporter of one device.
+ *
+ * LOCK ORDER (the only place it is written down)
+ *
+ *   vfio_pci_core_device.memory_lock   (may be held by our caller: the PCI
+ *     |                                 core calls reset_prepare/reset_done
+ *     |                                 under it for VFIO's own resets)
+ *     v
+ *   vpd_exporter.lock                  (this struct; never held across a
+ *     |                                 call into vfio_pci_core)
+ *     v
+ *   dma_buf->resv                      (one dma-buf at a time)
+ *
+ * Importers call map/unmap/pin with the resv lock held and take nothing of
+ * ours: those paths only read @revoked of the dma-buf, which is written
+ * under its resv lock.  Revocation waits, under @lock, for importers to
+ * unmap; importers unmap with only their resv lock held, so the wait ends.
+ */
+struct vpd_exporter {
+	/* Whether this driver exports at all (false: vfio_pci_core's exporter). */
+	bool enabled;
+	/* Serialises revocation and protects everything below. */
+	struct mutex lock;
+	/* Our dma-bufs, live and dead, until each is released. */
+	struct list_head dmabufs;
+	/* Device open (vconfig valid) and its BARs usable by importers. */
+	bool open;
+	/* Accessibility changes in progress (resets, power and decode writes). */
+	unsigned int blocked;
+	/* What every live dma-buf has been told: revoked or usable. */
+	bool revoked;
+	/* Woken when a dma-buf's last mapping goes away. */
+	wait_queue_head_t unmapped;
+	/* Config-space registers that control BAR accessibility. */
+	u8 pm_cap;
+	u8 pcie_cap;
+	u8 af_cap;
+};
+
+struct vpd_device {
+	struct vfio_pci_core_device core;
+	struct vpd_exporter exp;
+};
+
+static inline struct vpd_device *vpd_from_core(struct vfio_pci_core_device *v)
+{
+	return container_of(v, struct vpd_device, core);
+}
+
+void vpd_exporter_init(struct vpd_device *vpd, bool enabled);
+void vpd_exporter_open(struct vpd_device *vpd);
+void vpd_exporter_close(struct vpd_device *vpd);
+void vpd_block_access(struct vpd_device *vpd);
+void vpd_unblock_access(struct vpd_device *vpd);
+void vpd_sync_access(struct vpd_device *vpd);
+bool vpd_config_write_may_block(struct vpd_device *vpd,
+				const char __user *buf, size_t count,
+				loff_t pos);
+int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
+			size_t argsz);
+
+enum vpd_p2p_path {
+	VPD_P2P_NONE,
+	/* Below a common switch: PCI bus addresses, no IOMMU involved. */
+	VPD_P2P_BUS_ADDR,
+	/* Through the host bridge: an IOMMU mapping for the importer. */
+	VPD_P2P_HOST_BRIDGE,
+};
+
+enum vpd_p2p_path vpd_p2p_path(struct pci_dev *provider,
+			       struct device *importer, const char **why);
+
+#endif /* VPD_H */
