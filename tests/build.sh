@@ -35,7 +35,8 @@ check() {
 	fi
 }
 
-for k in "${@:-$(kernels_list)}"; do
+read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
+for k in "${kernels[@]}"; do
 	kernel_headers "$k"
 	kernel_in_buildenv "$k" sh -c 'command -v sparse >/dev/null ||
 		{ apt-get update -q && apt-get install -y -q sparse; }' >&2

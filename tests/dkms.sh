@@ -15,7 +15,8 @@ host_apt_install dkms make
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$VPD_TOP/dkms.conf")
 
 
-for k in "${@:-$(kernels_list)}"; do
+read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
+for k in "${kernels[@]}"; do
 	kver=$(kernel_kver "$k")
 	kernel_headers "$k"
 	log="$VPD_CACHE/build/$k-dkms.log"

@@ -15,7 +15,8 @@ need_root
 run=$(mktemp -d "${TMPDIR:-/tmp}/vpd-vm.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 
-for k in "${@:-$(kernels_list)}"; do
+read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
+for k in "${kernels[@]}"; do
 	kernel_fetch "$k"
 	if ! vpd_build "$k" "$run/$k-build.log"; then
 		t_fail "$k/vm" "module build failed: $(tail -n 5 "$run/$k-build.log")"
