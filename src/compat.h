@@ -90,7 +90,12 @@ static inline void vpd_use_core_dmabuf(struct vfio_pci_core_device *vdev)
  * vpd_setup_barmap() - claim BAR @bar for vfio_pci_core and map it, as the
  * core does on the first access through the region.  0 or -errno.
  */
-#ifdef HAVE_VFIO_PCI_CORE_SETUP_BARMAP
+#if defined(HAVE_VFIO_PCI_CORE_GET_IOMAP)
+static inline int vpd_setup_barmap(struct vfio_pci_core_device *vdev, int bar)
+{
+	return PTR_ERR_OR_ZERO(vfio_pci_core_get_iomap(vdev, bar));
+}
+#elif defined(HAVE_VFIO_PCI_CORE_SETUP_BARMAP)
 static inline int vpd_setup_barmap(struct vfio_pci_core_device *vdev, int bar)
 {
 	return vfio_pci_core_setup_barmap(vdev, bar);

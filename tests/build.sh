@@ -42,6 +42,14 @@ for k in "${kernels[@]}"; do
 		{ apt-get update -q && apt-get install -y -q sparse; }' >&2
 	check build-w1 "$k" W=1
 	check sparse "$k" C=2
+	log="$VPD_CACHE/build/$k-importer.log"
+	if ! vpd_build_importer "$k" "$log" W=1; then
+		t_fail "$k/importer-build-w1" "$(tail -n 5 "$log")"
+	elif diag=$(vpd_build_diagnostics "$log") && [[ -n $diag ]]; then
+		t_fail "$k/importer-build-w1" "$(head -n 5 <<<"$diag")"
+	else
+		t_pass "$k/importer-build-w1"
+	fi
 done
 
 t_done

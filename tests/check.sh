@@ -26,6 +26,7 @@ run dkms.sh "${kernels[@]}"
 # hanging and a crashing guest are reported as failures.
 run vm-smoke.sh --selftest "${kernels[@]}"
 run vm-basic.sh "${kernels[@]}"
+run vm-dmabuf.sh "${kernels[@]}"
 
 # A driver that died before reporting must not look green.
 if ((status)); then

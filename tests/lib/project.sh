@@ -6,8 +6,13 @@
 #                                 W=1 C=2), full output to LOG; returns make's
 #                                 status; the module is $(vpd_build_dir NAME)/vfio-pci-dmabuf.ko
 #   vpd_build_diagnostics LOG     print the compiler/sparse diagnostics in LOG
+#   vpd_build_importer NAME LOG [ARGS...]
+#                                 build the test dma-buf importer (tests/kmod)
+#                                 for NAME, full output to LOG; the module is
+#                                 $(vpd_importer_dir NAME)/vpd-edu-importer.ko
 #   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
-#                                 the module, the guest runner, cases and tools
+#                                 the module (and the importer, if built),
+#                                 the guest runner, cases and tools
 
 [[ -n ${_VPD_PROJECT_SH:-} ]] && return 0
 _VPD_PROJECT_SH=1
@@ -29,6 +34,27 @@ vpd_build() {
 		>"$log" 2>&1
 }
 
+# The importer's Kbuild finds the project's probes and wrappers at
+# ../../src, so it is built in a scratch tree of the repository's shape:
+# DIR/src (a copy) and DIR/tests/kmod (kernel_build_module's copy).
+VPD_IMPORTER=vpd-edu-importer
+
+vpd_importer_dir() {
+	echo "$VPD_CACHE/build/$(kernel_kver "$1")/$VPD_IMPORTER/tests/kmod"
+}
+
+vpd_build_importer() {
+	local name=$1 log=$2 out root
+	shift 2
+	out=$(vpd_importer_dir "$name")
+	root=${out%/tests/kmod}
+	kernel_headers "$name"
+	rm -rf -- "$root/src"
+	mkdir -p -- "$root" "$out"
+	cp -a -- "$VPD_TOP/src" "$root/src"
+	kernel_build_module "$name" "$VPD_TESTS_DIR/kmod" "$out" "$@" >"$log" 2>&1
+}
+
 # Compiler warnings and errors, and everything sparse says, look like
 # "file:line:col: warning|error: ...".
 vpd_build_diagnostics() {
@@ -41,6 +67,9 @@ vpd_guest_tools() {
 	mkdir -p "$out"
 	gcc -O2 -Wall -Wextra -Werror -static \
 		-o "$out/vfio-check" "$VPD_TESTS_DIR/guest/vfio-check.c"
+	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
+		-I"$VPD_TESTS_DIR/kmod" \
+		-o "$out/dmabuf-test" "$VPD_TESTS_DIR/guest/dmabuf-test.c"
 }
 
 vpd_guest_stage() {
@@ -48,6 +77,9 @@ vpd_guest_stage() {
 	kver=$(kernel_kver "$name")
 	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/tests"
 	cp "$(vpd_build_dir "$name")/$VPD_MODULE.ko" "$stage/lib/modules/$kver/extra/"
+	if [[ -f $(vpd_importer_dir "$name")/$VPD_IMPORTER.ko ]]; then
+		cp "$(vpd_importer_dir "$name")/$VPD_IMPORTER.ko" "$stage/lib/modules/$kver/extra/"
+	fi
 	cp -r "$VPD_TESTS_DIR/guest/run" "$VPD_TESTS_DIR/guest/lib.sh" \
 		"$VPD_TESTS_DIR/guest/cases" "$stage/tests/"
 	vpd_guest_tools "$stage/tests/bin"

@@ -1,0 +1,40 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# dmabuf-interlocks: every event that makes the BAR inaccessible revokes the
+# importer's mapping (its revoke callback runs and it unmaps); while the BAR
+# stays off, mapping fails with ENODEV; once it is back, a new mapping works
+# and DMA lands.  Close of the device fd revokes for good (the dma-buf fd
+# stays valid and closes cleanly), and the device can be unbound while the
+# dma-buf lives.  ivshmem sits behind a root port (bus reset); NVMe has FLR.
+# shellcheck source=dmabuf-common.inc
+. "$VMTEST_DIR/cases/dmabuf-common.inc"
+
+T=dmabuf.interlock
+dmabuf_setup $T
+
+# interlock KIND BDF
+interlock() {
+	if dmabuf_bind "$T.$1" "$2"; then
+		dmabuf_run interlock "$1" "$T.$1" "$2" 2
+	fi
+}
+
+interlock decode "$DMABUF_IVSHMEM"
+interlock d3hot "$DMABUF_NVME"
+interlock reset "$DMABUF_IVSHMEM"
+interlock flr "$DMABUF_NVME"
+interlock hot-reset "$DMABUF_IVSHMEM"
+interlock sysfs-reset "$DMABUF_IVSHMEM"
+interlock low-power "$DMABUF_IVSHMEM"
+interlock close "$DMABUF_IVSHMEM"
+interlock unbind "$DMABUF_IVSHMEM"
+if [ -n "$DMABUF_IVSHMEM" ] && [ -n "$(driver_of "$DMABUF_IVSHMEM")" ]; then
+	fail $T.unbind "$DMABUF_IVSHMEM still bound to $(driver_of "$DMABUF_IVSHMEM") after the unbind"
+fi
+# Rebinding proves the exporter's remove completed.
+if [ -n "$DMABUF_IVSHMEM" ] && ! bind_to "$DMABUF_EXPORTER" "$DMABUF_IVSHMEM"; then
+	fail $T.rebind "$DMABUF_IVSHMEM cannot be bound to $DMABUF_EXPORTER again"
+fi
+unbind "$DMABUF_IVSHMEM"
+unbind "$DMABUF_NVME"

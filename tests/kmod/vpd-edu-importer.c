@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vpd-edu-importer - a dma-buf importer for testing vfio-pci-dmabuf.
+ *
+ * Drives QEMU's "edu" device (1234:11e8) as a peer-to-peer DMA initiator
+ * into a dma-buf: userspace hands a dma-buf fd to /dev/vpd-edu-importer,
+ * which attaches edu to it (dynamically, pinned, statically or without
+ * peer-to-peer, to see which of these the exporter refuses), maps it and
+ * moves bytes between a user buffer and the dma-buf with edu's DMA engine.
+ * The revoke callback counts, remembers the revoked mapping (so that a DMA
+ * to it can show that the IOMMU no longer lets it through) and unmaps at
+ * once, as a revocable importer must.  See vpd-edu-importer.h.
+ *
+ * edu's 4 KiB buffer lives at device address 0x40000 but is not reachable
+ * by MMIO, so every transfer bounces through a coherent host buffer:
+ *   write: user -> bounce -(edu DMA)-> edu buffer -(edu DMA)-> dma-buf
+ *   read:  dma-buf -(edu DMA)-> edu buffer -(edu DMA)-> bounce -> user
+ * Only the second (resp. first) DMA is peer-to-peer.
+ *
+ * The device is bound through driver_override only, one instance at most.
+ *
+ * Locking: imp->lock (a mutex) serialises the ioctls, open/release and PCI
+ * remove and protects the attachment pointers.  The mapping state (sgt,
+ * segment copies, counters) is also written by the revoke callback, which
+ * runs with the dma-buf's reservation lock held, so it is protected by that
+ * lock as well.  Lock order: imp->lock -> dma_resv.  The callback never
+ * takes imp->lock.  A DMA runs with the reservation lock held, so a revoke
+ * waits until the DMA is over and no DMA starts on a revoked mapping.
+ */
+#include <linux/delay.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-mapping.h>
+#include <linux/dma-resv.h>
+#include <linux/fs.h>
+#include <linux/io.h>
+#include <linux/jiffies.h>
+#include <linux/kref.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "compat-dma-buf.h"
+#include "vpd-edu-importer.h"
+
+#define DRV_NAME		"vpd-edu-importer"
+
+#define EDU_BAR			0
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_COUNT	0x90
+#define EDU_REG_DMA_CMD		0x98
+#define  EDU_DMA_RUN		BIT(0)
+#define  EDU_DMA_TO_PCI		BIT(1)	/* edu buffer -> bus address */
+#define EDU_BUF_ADDR		0x40000	/* edu's buffer, device address */
+#define EDU_DMA_MASK_BITS	28
+/* Each DMA starts ~100 ms after the command; this only bounds a hang. */
+#define EDU_DMA_TIMEOUT_MS	5000
+
+struct vpd_imp {
+	struct kref kref;
+	struct mutex lock;		/* see the top of this file */
+	struct pci_dev *pdev;		/* NULL once removed */
+	void __iomem *bar;
+	void *bounce;
+	dma_addr_t bounce_dma;
+	struct miscdevice misc;
+	bool open;
+	bool engine_stuck;		/* a DMA timed out */
+
+	/* under lock */
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	u32 mode;
+	bool pinned;
+
+	/* under lock and, while attached, the reservation lock */
+	struct sg_table *sgt;
+	u32 nr_segs;
+	struct vpd_imp_seg segs[VPD_IMP_MAX_SEGS];
+	u32 nr_stale;
+	struct vpd_imp_seg stale[VPD_IMP_MAX_SEGS];
+	u64 invalidations;
+	u64 maps;
+	u64 unmaps;
+	int last_map_err;
+};
+
+static struct vpd_imp *vpd_imp_dev;
+static DEFINE_MUTEX(vpd_imp_dev_lock);	/* vpd_imp_dev */
+
+static void vpd_imp_free(struct kref *kref)
+{
+	kfree(container_of(kref, struct vpd_imp, kref));
+}
+
+/* ------------------------------------------------------------ mapping */
+
+/* Reservation lock held. */
+static void vpd_imp_unmap_locked(struct vpd_imp *imp)
+{
+	if (!imp->sgt)
+		return;
+	dma_buf_unmap_attachment(imp->attach, imp->sgt, DMA_BIDIRECTIONAL);
+	imp->sgt = NULL;
+	imp->nr_segs = 0;
+	imp->unmaps++;
+}
+
+/*
+ * The revoke callback: called by the exporter with the reservation lock
+ * held.  Unmaps at once so that the exporter's synchronous revoke (which
+ * waits for every mapping to go away) completes; maps again only on the
+ * next VPD_IMP_MAP.
+ */
+static void vpd_imp_invalidate(struct dma_buf_attachment *attach)
+{
+	struct vpd_imp *imp = attach->importer_priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	imp->invalidations++;
+	if (!imp->sgt)
+		return;
+	memcpy(imp->stale, imp->segs, sizeof(imp->stale));
+	imp->nr_stale = imp->nr_segs;
+	vpd_imp_unmap_locked(imp);
+}
+
+static const struct dma_buf_attach_ops vpd_imp_p2p_ops = {
+	.allow_peer2peer = true,
+	.VPD_IMPORTER_INVALIDATE = vpd_imp_invalidate,
+};
+
+static const struct dma_buf_attach_ops vpd_imp_no_p2p_ops = {
+	.allow_peer2peer = false,
+	.VPD_IMPORTER_INVALIDATE = vpd_imp_invalidate,
+};
+
+/* imp->lock held; unmaps, unpins, detaches and drops the dma-buf. */
+static void vpd_imp_detach_locked(struct vpd_imp *imp)
+{
+	struct dma_buf *dmabuf = imp->dmabuf;
+
+	if (!imp->attach)
+		return;
+	dma_resv_lock(dmabuf->resv, NULL);
+	vpd_imp_unmap_locked(imp);
+	if (imp->pinned)
+		dma_buf_unpin(imp->attach);
+	imp->pinned = false;
+	dma_resv_unlock(dmabuf->resv);
+	dma_buf_detach(dmabuf, imp->attach);
+	dma_buf_put(dmabuf);
+	imp->attach = NULL;
+	imp->dmabuf = NULL;
+}
+
+static int vpd_imp_attach(struct vpd_imp *imp, struct vpd_imp_attach *arg)
+{
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	int ret;
+
+	if (arg->mode > VPD_IMP_NO_P2P)
+		return -EINVAL;
+	if (imp->attach)
+		return -EBUSY;
+	dmabuf = dma_buf_get(arg->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	switch (arg->mode) {
+	case VPD_IMP_STATIC:
+		attach = dma_buf_attach(dmabuf, &imp->pdev->dev);
+		break;
+	case VPD_IMP_NO_P2P:
+		attach = dma_buf_dynamic_attach(dmabuf, &imp->pdev->dev,
+						&vpd_imp_no_p2p_ops, imp);
+		break;
+	default:
+		attach = dma_buf_dynamic_attach(dmabuf, &imp->pdev->dev,
+						&vpd_imp_p2p_ops, imp);
+		break;
+	}
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto err_put;
+	}
+
+	if (arg->mode == VPD_IMP_PINNED) {
+		dma_resv_lock(dmabuf->resv, NULL);
+		ret = dma_buf_pin(attach);
+		dma_resv_unlock(dmabuf->resv);
+		if (ret)
+			goto err_detach;
+		imp->pinned = true;
+	}
+
+	imp->dmabuf = dmabuf;
+	imp->attach = attach;
+	imp->mode = arg->mode;
+	imp->nr_stale = 0;
+	imp->last_map_err = 0;
+	return 0;
+
+err_detach:
+	dma_buf_detach(dmabuf, attach);
+err_put:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static int vpd_imp_map(struct vpd_imp *imp, struct vpd_imp_map *out)
+{
+	struct dma_buf *dmabuf = imp->dmabuf;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	u64 total = 0;
+	u32 i;
+	int ret = 0;
+
+	if (!imp->attach)
+		return -ENOTCONN;
+	memset(out, 0, sizeof(*out));
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	if (imp->sgt) {
+		ret = -EALREADY;
+		goto out_unlock;
+	}
+	sgt = dma_buf_map_attachment(imp->attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		imp->last_map_err = -ret;
+		goto out_unlock;
+	}
+	imp->last_map_err = 0;
+	imp->sgt = sgt;
+	imp->maps++;
+
+	imp->nr_segs = 0;
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		if (i < VPD_IMP_MAX_SEGS) {
+			imp->segs[i].addr = sg_dma_address(sg);
+			imp->segs[i].len = sg_dma_len(sg);
+			imp->nr_segs = i + 1;
+		}
+		total += sg_dma_len(sg);
+	}
+	out->nents = sgt->nents;
+	out->length = total;
+	out->dmabuf_size = dmabuf->size;
+	out->max_seg_size = dma_get_max_seg_size(&imp->pdev->dev);
+	memcpy(out->segs, imp->segs, sizeof(out->segs));
+
+out_unlock:
+	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+static int vpd_imp_unmap(struct vpd_imp *imp)
+{
+	int ret = 0;
+
+	if (!imp->attach)
+		return -ENOTCONN;
+	dma_resv_lock(imp->dmabuf->resv, NULL);
+	if (imp->sgt)
+		vpd_imp_unmap_locked(imp);
+	else
+		ret = -ENOLINK;
+	dma_resv_unlock(imp->dmabuf->resv);
+	return ret;
+}
+
+/* ------------------------------------------------------------ edu DMA */
+
+/* One edu DMA of len bytes; polls for the end with a bounded deadline. */
+static int vpd_imp_edu_dma(struct vpd_imp *imp, u64 src, u64 dst, u32 len,
+			   bool to_pci)
+{
+	unsigned long deadline;
+	void __iomem *bar = imp->bar;
+
+	if (imp->engine_stuck)
+		return -EIO;
+	writeq(src, bar + EDU_REG_DMA_SRC);
+	writeq(dst, bar + EDU_REG_DMA_DST);
+	writeq(len, bar + EDU_REG_DMA_COUNT);
+	writeq(EDU_DMA_RUN | (to_pci ? EDU_DMA_TO_PCI : 0),
+	       bar + EDU_REG_DMA_CMD);
+	deadline = jiffies + msecs_to_jiffies(EDU_DMA_TIMEOUT_MS);
+	while (readq(bar + EDU_REG_DMA_CMD) & EDU_DMA_RUN) {
+		if (time_after(jiffies, deadline)) {
+			/* edu ignores new commands while one runs */
+			imp->engine_stuck = true;
+			pci_err(imp->pdev, "DMA did not end within %u ms\n",
+				EDU_DMA_TIMEOUT_MS);
+			return -ETIMEDOUT;
+		}
+		usleep_range(1000, 2000);
+	}
+	return 0;
+}
+
+/*
+ * The dma address of [offset, offset + len) in segs[]; the range must lie
+ * within one segment.
+ */
+static int vpd_imp_find(const struct vpd_imp_seg *segs, u32 nr, u64 offset,
+			u64 len, u64 *addr)
+{
+	u64 start = 0;
+	u32 i;
+
+	for (i = 0; i < nr; start += segs[i].len, i++) {
+		if (offset >= start + segs[i].len)
+			continue;
+		if (offset - start + len > segs[i].len)
+			return -EINVAL;
+		*addr = segs[i].addr + (offset - start);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Reservation lock held: the mapping cannot go away under the DMA. */
+static int vpd_imp_find_mapped(struct vpd_imp *imp, u64 offset, u64 len,
+			       u64 *addr)
+{
+	struct scatterlist *sg;
+	u64 start = 0;
+	u32 i;
+
+	for_each_sgtable_dma_sg(imp->sgt, sg, i) {
+		u64 seg_len = sg_dma_len(sg);
+
+		if (offset < start + seg_len) {
+			if (offset - start + len > seg_len)
+				return -EINVAL;
+			*addr = sg_dma_address(sg) + (offset - start);
+			return 0;
+		}
+		start += seg_len;
+	}
+	return -EINVAL;
+}
+
+static int vpd_imp_check_len(u64 offset, u64 len, u64 size)
+{
+	if (!len || len > VPD_IMP_DMA_MAX)
+		return -EINVAL;
+	if (offset >= size || len > size - offset)
+		return -EINVAL;
+	return 0;
+}
+
+static int vpd_imp_dma(struct vpd_imp *imp, const struct vpd_imp_dma *arg)
+{
+	void __user *ubuf = u64_to_user_ptr(arg->user_ptr);
+	struct dma_buf *dmabuf = imp->dmabuf;
+	u64 addr;
+	int ret;
+
+	if (arg->reserved || arg->dir > VPD_IMP_DMA_WRITE)
+		return -EINVAL;
+	if (!imp->attach)
+		return -ENOTCONN;
+	ret = vpd_imp_check_len(arg->offset, arg->length, dmabuf->size);
+	if (ret)
+		return ret;
+	if (arg->dir == VPD_IMP_DMA_WRITE &&
+	    copy_from_user(imp->bounce, ubuf, arg->length))
+		return -EFAULT;
+
+	ret = dma_resv_lock_interruptible(dmabuf->resv, NULL);
+	if (ret)
+		return ret;
+	if (!imp->sgt) {
+		ret = -ENOLINK;
+		goto out_unlock;
+	}
+	ret = vpd_imp_find_mapped(imp, arg->offset, arg->length, &addr);
+	if (ret)
+		goto out_unlock;
+	if (arg->dir == VPD_IMP_DMA_WRITE) {
+		ret = vpd_imp_edu_dma(imp, imp->bounce_dma, EDU_BUF_ADDR,
+				      arg->length, false);
+		if (!ret)
+			ret = vpd_imp_edu_dma(imp, EDU_BUF_ADDR, addr,
+					      arg->length, true);
+	} else {
+		ret = vpd_imp_edu_dma(imp, addr, EDU_BUF_ADDR, arg->length,
+				      false);
+		if (!ret)
+			ret = vpd_imp_edu_dma(imp, EDU_BUF_ADDR,
+					      imp->bounce_dma, arg->length,
+					      true);
+	}
+out_unlock:
+	dma_resv_unlock(dmabuf->resv);
+	if (!ret && arg->dir == VPD_IMP_DMA_READ &&
+	    copy_to_user(ubuf, imp->bounce, arg->length))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* A DMA write to the mapping that the last revoke took away. */
+static int vpd_imp_dma_stale(struct vpd_imp *imp,
+			     const struct vpd_imp_stale *arg)
+{
+	u64 addr;
+	int ret;
+
+	if (arg->reserved)
+		return -EINVAL;
+	if (!arg->length || arg->length > VPD_IMP_DMA_MAX)
+		return -EINVAL;
+	if (!imp->nr_stale)
+		return -ENOENT;
+	ret = vpd_imp_find(imp->stale, imp->nr_stale, arg->offset,
+			   arg->length, &addr);
+	if (ret)
+		return ret;
+	memset(imp->bounce, arg->pattern & 0xff, arg->length);
+	ret = vpd_imp_edu_dma(imp, imp->bounce_dma, EDU_BUF_ADDR, arg->length,
+			      false);
+	if (!ret)
+		ret = vpd_imp_edu_dma(imp, EDU_BUF_ADDR, addr, arg->length,
+				      true);
+	return ret;
+}
+
+static void vpd_imp_status(struct vpd_imp *imp, struct vpd_imp_status *st)
+{
+	struct dma_resv *resv = imp->attach ? imp->dmabuf->resv : NULL;
+
+	memset(st, 0, sizeof(*st));
+	if (resv)
+		dma_resv_lock(resv, NULL);
+	st->invalidations = imp->invalidations;
+	st->maps = imp->maps;
+	st->unmaps = imp->unmaps;
+	st->attached = !!imp->attach;
+	st->mapped = !!imp->sgt;
+	st->last_map_errno = imp->last_map_err;
+	st->stale_nents = imp->nr_stale;
+	st->stale_addr = imp->nr_stale ? imp->stale[0].addr : 0;
+	if (resv)
+		dma_resv_unlock(resv);
+}
+
+/* ------------------------------------------------------------ char device */
+
+static struct vpd_imp *vpd_imp_from_file(struct file *file)
+{
+	return file->private_data;
+}
+
+static int vpd_imp_open(struct inode *inode, struct file *file)
+{
+	struct vpd_imp *imp;
+	int ret = 0;
+
+	mutex_lock(&vpd_imp_dev_lock);
+	imp = vpd_imp_dev;
+	if (!imp) {
+		mutex_unlock(&vpd_imp_dev_lock);
+		return -ENODEV;
+	}
+	mutex_lock(&imp->lock);
+	if (imp->open) {
+		ret = -EBUSY;
+	} else {
+		imp->open = true;
+		kref_get(&imp->kref);
+		file->private_data = imp;
+	}
+	mutex_unlock(&imp->lock);
+	mutex_unlock(&vpd_imp_dev_lock);
+	return ret;
+}
+
+static int vpd_imp_release(struct inode *inode, struct file *file)
+{
+	struct vpd_imp *imp = vpd_imp_from_file(file);
+
+	mutex_lock(&imp->lock);
+	vpd_imp_detach_locked(imp);
+	imp->open = false;
+	mutex_unlock(&imp->lock);
+	kref_put(&imp->kref, vpd_imp_free);
+	return 0;
+}
+
+static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	struct vpd_imp *imp = vpd_imp_from_file(file);
+	void __user *uarg = (void __user *)arg;
+	union {
+		struct vpd_imp_attach attach;
+		struct vpd_imp_map map;
+		struct vpd_imp_dma dma;
+		struct vpd_imp_stale stale;
+		struct vpd_imp_status status;
+	} u = { };
+	long ret;
+
+	if (_IOC_SIZE(cmd) > sizeof(u))
+		return -ENOTTY;
+	if ((_IOC_DIR(cmd) & _IOC_WRITE) &&
+	    copy_from_user(&u, uarg, _IOC_SIZE(cmd)))
+		return -EFAULT;
+
+	mutex_lock(&imp->lock);
+	if (!imp->pdev) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	switch (cmd) {
+	case VPD_IMP_ATTACH:
+		ret = vpd_imp_attach(imp, &u.attach);
+		break;
+	case VPD_IMP_MAP:
+		ret = vpd_imp_map(imp, &u.map);
+		break;
+	case VPD_IMP_DMA:
+		ret = vpd_imp_dma(imp, &u.dma);
+		break;
+	case VPD_IMP_DMA_STALE:
+		ret = vpd_imp_dma_stale(imp, &u.stale);
+		break;
+	case VPD_IMP_UNMAP:
+		ret = vpd_imp_unmap(imp);
+		break;
+	case VPD_IMP_DETACH:
+		ret = imp->attach ? 0 : -ENOTCONN;
+		vpd_imp_detach_locked(imp);
+		break;
+	case VPD_IMP_STATUS:
+		vpd_imp_status(imp, &u.status);
+		ret = 0;
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+out_unlock:
+	mutex_unlock(&imp->lock);
+	if (!ret && (_IOC_DIR(cmd) & _IOC_READ) &&
+	    copy_to_user(uarg, &u, _IOC_SIZE(cmd)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static const struct file_operations vpd_imp_fops = {
+	.owner		= THIS_MODULE,
+	.open		= vpd_imp_open,
+	.release	= vpd_imp_release,
+	.unlocked_ioctl	= vpd_imp_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* ------------------------------------------------------------ PCI driver */
+
+static int vpd_imp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct vpd_imp *imp;
+	int ret;
+
+	mutex_lock(&vpd_imp_dev_lock);
+	if (vpd_imp_dev) {
+		pci_err(pdev, "refusing a second device: %s already serves /dev/%s\n",
+			pci_name(vpd_imp_dev->pdev), DRV_NAME);
+		ret = -EBUSY;
+		goto out_unlock;
+	}
+
+	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
+	if (!imp) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	kref_init(&imp->kref);
+	mutex_init(&imp->lock);
+	imp->pdev = pdev;
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+	ret = pci_request_region(pdev, EDU_BAR, DRV_NAME);
+	if (ret)
+		goto err_disable;
+	imp->bar = pci_iomap(pdev, EDU_BAR, 0);
+	if (!imp->bar) {
+		ret = -ENOMEM;
+		goto err_release;
+	}
+	ret = dma_set_mask_and_coherent(&pdev->dev,
+					DMA_BIT_MASK(EDU_DMA_MASK_BITS));
+	if (ret)
+		goto err_unmap;
+	imp->bounce = dma_alloc_coherent(&pdev->dev, VPD_IMP_DMA_MAX,
+					 &imp->bounce_dma, GFP_KERNEL);
+	if (!imp->bounce) {
+		ret = -ENOMEM;
+		goto err_unmap;
+	}
+	pci_set_master(pdev);
+
+	imp->misc.minor = MISC_DYNAMIC_MINOR;
+	imp->misc.name = DRV_NAME;
+	imp->misc.fops = &vpd_imp_fops;
+	imp->misc.mode = 0600;
+	ret = misc_register(&imp->misc);
+	if (ret)
+		goto err_master;
+
+	pci_set_drvdata(pdev, imp);
+	vpd_imp_dev = imp;
+	mutex_unlock(&vpd_imp_dev_lock);
+	pci_info(pdev, "serving /dev/%s\n", DRV_NAME);
+	return 0;
+
+err_master:
+	pci_clear_master(pdev);
+	dma_free_coherent(&pdev->dev, VPD_IMP_DMA_MAX, imp->bounce,
+			  imp->bounce_dma);
+err_unmap:
+	pci_iounmap(pdev, imp->bar);
+err_release:
+	pci_release_region(pdev, EDU_BAR);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(imp);
+out_unlock:
+	mutex_unlock(&vpd_imp_dev_lock);
+	return ret;
+}
+
+static void vpd_imp_remove(struct pci_dev *pdev)
+{
+	struct vpd_imp *imp = pci_get_drvdata(pdev);
+
+	mutex_lock(&vpd_imp_dev_lock);
+	vpd_imp_dev = NULL;
+	mutex_unlock(&vpd_imp_dev_lock);
+	misc_deregister(&imp->misc);
+
+	/* An open file stays; its ioctls fail with -ENODEV from now on. */
+	mutex_lock(&imp->lock);
+	vpd_imp_detach_locked(imp);
+	imp->pdev = NULL;
+	mutex_unlock(&imp->lock);
+
+	pci_clear_master(pdev);
+	dma_free_coherent(&pdev->dev, VPD_IMP_DMA_MAX, imp->bounce,
+			  imp->bounce_dma);
+	pci_iounmap(pdev, imp->bar);
+	pci_release_region(pdev, EDU_BAR);
+	pci_disable_device(pdev);
+	kref_put(&imp->kref, vpd_imp_free);
+}
+
+/*
+ * Matches only through driver_override: edu is a test device that must
+ * never be claimed behind the test's back.  The flag is the only
+ * override_only value modpost knows.
+ */
+static const struct pci_device_id vpd_imp_ids[] = {
+	{ PCI_DEVICE_DRIVER_OVERRIDE(0x1234, 0x11e8,
+				     PCI_ID_F_VFIO_DRIVER_OVERRIDE) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, vpd_imp_ids);
+
+static struct pci_driver vpd_imp_driver = {
+	.name		= DRV_NAME,
+	.id_table	= vpd_imp_ids,
+	.probe		= vpd_imp_probe,
+	.remove		= vpd_imp_remove,
+};
+module_pci_driver(vpd_imp_driver);
+
+MODULE_DESCRIPTION("dma-buf test importer on QEMU's edu device (vfio-pci-dmabuf tests)");
+MODULE_LICENSE("GPL");
+VPD_IMPORT_NS_DMA_BUF();

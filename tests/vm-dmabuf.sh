@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The dma-buf exporter end to end: boots each kernel of the matrix in QEMU
+# (q35, intel-iommu) with the module and the test importer
+# (tests/kmod/vpd-edu-importer, edu as a P2P DMA initiator) and runs the
+# 7x-dmabuf-* guest cases: P2P DMA into ivshmem and NVMe CMB dma-bufs,
+# importer refusals, the errno table, revoke interlocks, stale IOVAs and
+# 1000 dma-bufs.  After each boot the host checks that the marker the guest
+# DMA'd into ivshmem's BAR is in the ivshmem backing file.
+#
+# Kernels with the in-tree exporter (7.x) boot twice: once with stock
+# vfio-pci as the exporter and once with vfio-pci-dmabuf own_dmabuf=1;
+# results are named KERNEL-stock/... and KERNEL-own/....  Other kernels
+# boot once, with vfio-pci-dmabuf.  Usage: tests/vm-dmabuf.sh [KERNEL...]
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/project.sh
+source "$(dirname -- "$0")/lib/project.sh"
+# shellcheck source=lib/vm.sh
+source "$VPD_LIB_DIR/vm.sh"
+# shellcheck source=lib/report.sh
+source "$VPD_LIB_DIR/report.sh"
+
+need_root
+
+run=$(mktemp -d "${TMPDIR:-/tmp}/vpd-vm-dmabuf.XXXXXX")
+trap 'rm -rf "$run"' EXIT
+
+# ivshmem_marker_check NAME LOG: every "DMABUF-MARKER barN+0xOFF HEX" line of
+# LOG must be found at OFF in the ivshmem backing file of that boot.
+ivshmem_marker_check() {
+	local name=$1 logf=$2 file line off hex got n=0
+	file=$(vm_rundir "$logf")/ivshmem.bin
+	while IFS= read -r line; do
+		line=${line//$'\r'/}
+		[[ $line =~ DMABUF-MARKER\ bar2\+(0x[0-9a-f]+)\ ([0-9a-f]+) ]] || continue
+		off=$((BASH_REMATCH[1]))
+		hex=${BASH_REMATCH[2]}
+		n=$((n + 1))
+		got=$(od -An -tx1 -v -j "$off" -N $((${#hex} / 2)) -- "$file" | tr -d ' \n')
+		if [[ $got != "$hex" ]]; then
+			t_fail "$name/dmabuf.p2p.ivshmem.host-file" \
+				"backing file at $(printf 0x%x "$off"): $got, the guest DMA'd $hex"
+			return 0
+		fi
+	done < <(grep -a 'DMABUF-MARKER' "$logf" 2>/dev/null || true)
+	if ((n)); then
+		t_pass "$name/dmabuf.p2p.ivshmem.host-file"
+	else
+		t_fail "$name/dmabuf.p2p.ivshmem.host-file" "the guest printed no DMABUF-MARKER line"
+	fi
+}
+
+read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
+for k in "${kernels[@]}"; do
+	kernel_fetch "$k"
+	if ! vpd_build "$k" "$run/$k-build.log"; then
+		t_fail "$k/dmabuf" "module build failed: $(tail -n 5 "$run/$k-build.log")"
+		continue
+	fi
+	if ! vpd_build_importer "$k" "$run/$k-importer.log"; then
+		t_fail "$k/dmabuf" "importer build failed: $(tail -n 5 "$run/$k-importer.log")"
+		continue
+	fi
+	vpd_guest_stage "$k" "$run/$k-stage"
+	# Only the dma-buf cases (and what they source).
+	find "$run/$k-stage/tests/cases" -name '*.sh' ! -name '7?-dmabuf-*' -delete
+	vm_initramfs "$k" "$run/$k-initrd" "$run/$k-stage"
+
+	variants=("$k vfio-pci-dmabuf")
+	if grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' "$(vpd_importer_dir "$k")/vpd_config.h"; then
+		variants=("$k-stock vfio-pci" "$k-own vfio-pci-dmabuf own_dmabuf=1")
+	fi
+	for v in "${variants[@]}"; do
+		read -r label exporter args <<<"$v"
+		log=$run/$label-console.log
+		VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} vpd_exporter=$exporter${args:+ vpd_exporter_args=$args}" \
+			vm_boot "$k" "$run/$k-initrd" "$log" || true
+		vm_results "$log" "$label"
+		vm_console_clean "$log" "$label"
+		ivshmem_marker_check "$label" "$log"
+		if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
+			mkdir -p -- "$VPD_KEEP_LOGS"
+			cp -- "$log" "$VPD_KEEP_LOGS/"
+		fi
+	done
+done
+
+t_done
