@@ -27,6 +27,7 @@ run dkms.sh "${kernels[@]}"
 run vm-smoke.sh --selftest "${kernels[@]}"
 run vm-basic.sh "${kernels[@]}"
 run vm-dmabuf.sh "${kernels[@]}"
+run vm-unplug.sh "${kernels[@]}"
 
 # A driver that died before reporting must not look green.
 if ((status)); then

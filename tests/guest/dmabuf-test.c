@@ -22,6 +22,16 @@
  *                      one "INPUT ERRNAME" line per malformed request
  *   dmabuf-test many NAME BDF BAR [COUNT]
  *                      COUNT (1000) live dma-bufs, closed in three orders
+ *   dmabuf-test unplug NAME BDF BAR
+ *                      a mapped dma-buf, then "VMTEST: INFO unplug-ready":
+ *                      the host hot-unplugs the device; on the device
+ *                      request the fd is closed, and the importer must be
+ *                      revoked for good while its dma-buf fd lives on
+ *   dmabuf-test stress NAME BDF BAR [SECONDS]
+ *                      exports, importer maps and DMAs, decode toggles,
+ *                      resets and low-power cycles race for SECONDS (10);
+ *                      then every thread must have stopped, a new dma-buf
+ *                      must map and take a DMA, and nothing may leak
  *
  * Results are "VMTEST: PASS|FAIL|SKIP NAME[ - MSG]" lines (also appended to
  * $VMTEST_RESULTS, as tests/guest/lib.sh does); the exit status is 1 if
@@ -33,6 +43,8 @@
  */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <poll.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -45,6 +57,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -1545,6 +1558,255 @@ static int cmd_many(const char *name, const char *bdf, unsigned int bar,
 	return 0;
 }
 
+/* ---------------------------------------------------------------- unplug */
+
+/* An eventfd signalled when the kernel asks for the device back. */
+static int req_eventfd(struct vdev *d)
+{
+	struct {
+		struct vfio_irq_set set;
+		int32_t fd;
+	} irq = {
+		.set = {
+			.argsz = sizeof(irq),
+			.flags = VFIO_IRQ_SET_DATA_EVENTFD |
+				 VFIO_IRQ_SET_ACTION_TRIGGER,
+			.index = VFIO_PCI_REQ_IRQ_INDEX,
+			.count = 1,
+		},
+	};
+
+	irq.fd = eventfd(0, EFD_CLOEXEC);
+	if (irq.fd < 0)
+		return -errno;
+	if (ioctl(d->fd, VFIO_DEVICE_SET_IRQS, &irq) < 0) {
+		int err = -errno;
+
+		close(irq.fd);
+		return err;
+	}
+	return irq.fd;
+}
+
+static bool device_gone(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	return access(path, F_OK) < 0;
+}
+
+static int cmd_unplug(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0, PAGE } } };
+	struct vpd_imp_status st;
+	struct pollfd pfd;
+	struct setup t;
+	char msg[256];
+	long limit;
+	int ret;
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		teardown(&t);
+		return 1;
+	}
+	pfd.fd = req_eventfd(&t.d);
+	pfd.events = POLLIN;
+	if (pfd.fd < 0) {
+		FAIL(name, "request eventfd: %s", errname(-pfd.fd));
+		teardown(&t);
+		return 1;
+	}
+	printf("VMTEST: INFO unplug-ready\n");
+	fflush(stdout);
+
+	/* The host's device_del reaches the guest as a hotplug event. */
+	if (poll(&pfd, 1, 120 * 1000) != 1) {
+		FAIL(name, "no device request within 120 s of unplug-ready");
+		teardown(&t);
+		return 1;
+	}
+	/* Give the device back, keep the dma-buf. */
+	vdev_close_fds(&t.d);
+	close(pfd.fd);
+
+	limit = now_ms() + 60 * 1000;
+	while (!device_gone(bdf) && now_ms() < limit)
+		nap_ms(50);
+	if (!device_gone(bdf)) {
+		FAIL(name, "%s still present 60 s after its fd was closed", bdf);
+		teardown(&t);
+		return 1;
+	}
+
+	ret = imp_map(NULL);
+	imp_status(&st);
+	if (st.mapped || st.invalidations < 1)
+		FAIL(name, "importer not revoked by the unplug (mapped %u, %llu invalidations)",
+		     st.mapped, (unsigned long long)st.invalidations);
+	else if (ret != -ENODEV)
+		FAIL(name, "map after unplug: %s, expected ENODEV",
+		     errname(-ret));
+	else
+		PASS(name);
+	teardown(&t);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- stress */
+
+struct stress {
+	struct vdev *d;
+	unsigned int bar;
+	long deadline;
+	unsigned long ops[4];
+	int done[4];
+};
+
+static bool stress_running(const struct stress *st)
+{
+	return now_ms() < st->deadline;
+}
+
+/* Export, attach, map, DMA, unmap, detach, close: errors are expected. */
+static void *stress_importer(void *arg)
+{
+	struct stress *st = arg;
+	struct vfio_region_dma_range r = { 0, PAGE };
+	uint8_t buf[256];
+
+	while (stress_running(st)) {
+		int fd = dmabuf_get(st->d, st->bar, &r, 1);
+
+		if (fd >= 0) {
+			if (!imp_attach(fd, VPD_IMP_DYNAMIC)) {
+				if (!imp_map(NULL))
+					imp_dma(VPD_IMP_DMA_WRITE, 0, buf,
+						sizeof(buf));
+				imp(VPD_IMP_UNMAP, NULL);
+				imp(VPD_IMP_DETACH, NULL);
+			}
+			close(fd);
+		}
+		st->ops[0]++;
+	}
+	__atomic_store_n(&st->done[0], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *stress_decode(void *arg)
+{
+	struct stress *st = arg;
+
+	while (stress_running(st)) {
+		set_decode(st->d, false);
+		set_decode(st->d, true);
+		st->ops[1]++;
+	}
+	__atomic_store_n(&st->done[1], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *stress_reset(void *arg)
+{
+	struct stress *st = arg;
+
+	while (stress_running(st)) {
+		ioctl(st->d->fd, VFIO_DEVICE_RESET);
+		st->ops[2]++;
+	}
+	__atomic_store_n(&st->done[2], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *stress_low_power(void *arg)
+{
+	struct stress *st = arg;
+
+	while (stress_running(st)) {
+		low_power(st->d, true);
+		low_power(st->d, false);
+		st->ops[3]++;
+	}
+	__atomic_store_n(&st->done[3], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* After the storm the device must be usable again: map and DMA. */
+static void stress_after(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0, PAGE } } };
+	struct setup t;
+	char msg[256];
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg)) ||
+	    write_check(&t.d, &s, 0, 256, msg, sizeof(msg)))
+		FAIL(tname(name, "usable-after"), "%s", msg);
+	else
+		PASS(tname(name, "usable-after"));
+	teardown(&t);
+}
+
+static int cmd_stress(const char *name, const char *bdf, unsigned int bar,
+		      unsigned int seconds)
+{
+	void *(*const fn[])(void *) = {
+		stress_importer, stress_decode, stress_reset, stress_low_power,
+	};
+	int base = count_fds();
+	long objs = dmabuf_objects();
+	struct stress st = { .bar = bar };
+	pthread_t th[ARRAY_SIZE(fn)];
+	struct vdev d;
+	char msg[256];
+	unsigned int i;
+	long limit;
+	bool stuck = false;
+
+	if (vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		return 1;
+	}
+	st.d = &d;
+	st.deadline = now_ms() + seconds * 1000L;
+	for (i = 0; i < ARRAY_SIZE(fn); i++)
+		pthread_create(&th[i], NULL, fn[i], &st);
+
+	/* Every thread must stop by itself soon after the deadline. */
+	limit = st.deadline + WAIT_MS;
+	for (i = 0; i < ARRAY_SIZE(fn); i++) {
+		while (!__atomic_load_n(&st.done[i], __ATOMIC_ACQUIRE) &&
+		       now_ms() < limit)
+			nap_ms(10);
+		if (!__atomic_load_n(&st.done[i], __ATOMIC_ACQUIRE))
+			stuck = true;
+	}
+	printf("# %s: %lu exports+maps, %lu decode cycles, %lu resets, %lu low-power cycles\n",
+	       name, st.ops[0], st.ops[1], st.ops[2], st.ops[3]);
+	if (stuck) {
+		FAIL(tname(name, "no-hang"),
+		     "a thread is stuck %d ms after the deadline", WAIT_MS);
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(fn); i++)
+		pthread_join(th[i], NULL);
+	PASS(tname(name, "no-hang"));
+	vdev_close_fds(&d);
+
+	stress_after(name, bdf, bar);
+
+	if (count_fds() != base)
+		FAIL(tname(name, "no-leak"), "%d fds open, %d before",
+		     count_fds(), base);
+	else if (objs >= 0 && dmabuf_objects() != objs)
+		FAIL(tname(name, "no-leak"), "%ld dma-bufs alive, %ld before",
+		     dmabuf_objects(), objs);
+	else
+		PASS(tname(name, "no-leak"));
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int usage(void)
@@ -1555,7 +1817,9 @@ static int usage(void)
 		"       dmabuf-test stale NAME BDF BAR\n"
 		"       dmabuf-test refusals NAME BDF BAR\n"
 		"       dmabuf-test errno BDF BAR [IO_BDF IO_BAR]\n"
-		"       dmabuf-test many NAME BDF BAR [COUNT]\n");
+		"       dmabuf-test many NAME BDF BAR [COUNT]\n"
+		"       dmabuf-test unplug NAME BDF BAR\n"
+		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n");
 	return 2;
 }
 
@@ -1598,6 +1862,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "many") && (argc == 5 || argc == 6))
 		ret = cmd_many(argv[2], argv[3], atoi(argv[4]),
 			       argc == 6 ? atoi(argv[5]) : 1000);
+	else if (!strcmp(cmd, "unplug") && argc == 5)
+		ret = cmd_unplug(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))
+		ret = cmd_stress(argv[2], argv[3], atoi(argv[4]),
+				 argc == 6 ? atoi(argv[5]) : 10);
 	else
 		return usage();
 	return ret ? ret : nfail ? 1 : 0;

@@ -67,7 +67,7 @@ vpd_guest_tools() {
 	mkdir -p "$out"
 	gcc -O2 -Wall -Wextra -Werror -static \
 		-o "$out/vfio-check" "$VPD_TESTS_DIR/guest/vfio-check.c"
-	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
+	gcc -O2 -Wall -Wextra -Werror -static -pthread -I"$VPD_TOP/include" \
 		-I"$VPD_TESTS_DIR/kmod" \
 		-o "$out/dmabuf-test" "$VPD_TESTS_DIR/guest/dmabuf-test.c"
 }

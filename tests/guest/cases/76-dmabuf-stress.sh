@@ -1,0 +1,18 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# dmabuf-stress: exports with importer maps and DMAs, memory-decode toggles,
+# VFIO_DEVICE_RESET and low-power cycles race on the NVMe CMB for a bounded
+# time.  Every thread must stop by itself, the device must be usable again
+# (a new dma-buf maps and takes a DMA), nothing may leak; the host's console
+# scan fails the run on any WARN, BUG, lockdep report or hung task.
+# shellcheck source=dmabuf-common.inc
+. "$VMTEST_DIR/cases/dmabuf-common.inc"
+
+T=dmabuf.stress
+dmabuf_setup $T
+
+if dmabuf_bind $T "$DMABUF_NVME"; then
+	dmabuf_run stress $T "$DMABUF_NVME" 2 "${DMABUF_STRESS_SECONDS:-10}"
+	unbind "$DMABUF_NVME"
+fi
