@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make demo: boot stock Debian 6.1 in QEMU (q35, intel-iommu), load the
-# driver, bind the NVMe controller to it and use it as a VFIO device.
+# make demo: boot stock Debian 6.1 in QEMU (q35, intel-iommu), bind the
+# NVMe controller to vfio-pci-dmabuf, export a slice of its CMB as a
+# dma-buf, have another device DMA into it peer-to-peer through the IOMMU,
+# and show a reset revoking the mapping and the importer mapping again.
 set -euo pipefail
 source "$(dirname -- "$0")/lib/project.sh"
 source "$VPD_LIB_DIR/vm.sh"
@@ -15,6 +17,8 @@ trap 'rm -rf "$run"' EXIT
 log "preparing Debian $k ($(kernel_kver "$k")): kernel, headers, module build"
 kernel_fetch "$k"
 vpd_build "$k" "$run/build.log" || die "module build failed: $(tail -n 5 "$run/build.log")"
+vpd_build_importer "$k" "$run/importer.log" ||
+	die "importer build failed: $(tail -n 5 "$run/importer.log")"
 vpd_guest_stage "$k" "$run/stage"
 cp "$VPD_TESTS_DIR/guest/demo" "$run/stage/tests/run"
 vm_initramfs "$k" "$run/initrd" "$run/stage"
