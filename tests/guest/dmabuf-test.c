@@ -67,25 +67,8 @@
 #include <linux/types.h>
 #include <linux/vfio.h>
 
-#if __has_include(<uapi/linux/vfio-pci-dmabuf.h>)
+/* The project's uAPI header: what a user of the driver includes. */
 #include <uapi/linux/vfio-pci-dmabuf.h>
-#endif
-#ifndef VFIO_DEVICE_FEATURE_DMA_BUF
-struct vfio_region_dma_range {
-	__u64 offset;
-	__u64 length;
-};
-
-struct vfio_device_feature_dma_buf {
-	__u32 region_index;
-	__u32 open_flags;
-	__u32 flags;
-	__u32 nr_ranges;
-	struct vfio_region_dma_range dma_ranges[];
-};
-
-#define VFIO_DEVICE_FEATURE_DMA_BUF 11
-#endif
 
 #include "vpd-edu-importer.h"
 
