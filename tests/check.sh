@@ -28,6 +28,7 @@ run vm-smoke.sh --selftest "${kernels[@]}"
 run vm-basic.sh "${kernels[@]}"
 run vm-dmabuf.sh "${kernels[@]}"
 run vm-unplug.sh "${kernels[@]}"
+run vm-no-route.sh "${kernels[@]}"
 
 # A driver that died before reporting must not look green.
 if ((status)); then

@@ -164,6 +164,7 @@ selftest_console_scan() {
 	mkdir -p "$d/clean.run" "$d/bad.run"
 	printf '%s\r\n' \
 		'[    0.299467] Speculative Return Stack Overflow: WARNING: See https://kernel.org/doc/html/latest/admin-guide/hw-vuln/srso.html for mitigation options.' \
+		'[    0.252242] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!' \
 		"qemu-system-x86_64: warning: TCG doesn't support requested feature: CPUID.07H:EBX.rdseed [bit 18]" \
 		'VMTEST: BOOTED 6.1.0-56-amd64' 'VMTEST: PASS case-that-mentions-WARNING:' 'VMTEST-DONE' >"$d/clean.log"
 	out=$(VPD_REPORT_DIR=$d/r1 bash -c 'source "$1"; vm_console_clean "$2" scan; t_summary' _ "$VPD_LIB_DIR/vm.sh" "$d/clean.log" 2>/dev/null) || true

@@ -4,7 +4,7 @@
 # Surprise removal as an operator causes it: with a dma-buf of ivshmem's BAR
 # mapped by the test importer, the host hot-unplugs ivshmem through QMP
 # device_del; the guest must hand the device back and its importer must be
-# revoked for good (tests/guest/unplug/).  On kernels whose vfio-pci has
+# revoked for good (tests/guest/alone/dmabuf-unplug.sh).  On kernels whose vfio-pci has
 # its own exporter, this driver's is used (own_dmabuf=1).
 # Usage: tests/vm-unplug.sh [KERNEL...]
 set -euo pipefail
@@ -26,9 +26,7 @@ for k in "${kernels[@]}"; do
 		continue
 	fi
 	stage=$run/$k-stage
-	vpd_guest_stage "$k" "$stage"
-	rm -f "$stage"/tests/cases/*.sh
-	cp "$VPD_TESTS_DIR/guest/unplug/dmabuf-unplug.sh" "$stage/tests/cases/80-dmabuf-unplug.sh"
+	vpd_guest_stage_alone "$k" "$stage" dmabuf-unplug
 	vm_initramfs "$k" "$run/$k-initrd" "$stage"
 
 	log=$run/$k-console.log

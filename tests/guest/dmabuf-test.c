@@ -27,6 +27,9 @@
  *                      the host hot-unplugs the device; on the device
  *                      request the fd is closed, and the importer must be
  *                      revoked for good while its dma-buf fd lives on
+ *   dmabuf-test no-route NAME BDF BAR
+ *                      run on a machine whose host bridge does not forward
+ *                      peer-to-peer: export and attach work, map is EINVAL
  *   dmabuf-test stress NAME BDF BAR [SECONDS]
  *                      exports, importer maps and DMAs, decode toggles,
  *                      resets and low-power cycles race for SECONDS (10);
@@ -1637,6 +1640,31 @@ static int cmd_unplug(const char *name, const char *bdf, unsigned int bar)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- no route */
+
+static int cmd_no_route(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0, PAGE } } };
+	struct setup t;
+	char msg[256];
+	int ret;
+
+	if (setup(&t, bdf, bar, &s, false, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		teardown(&t);
+		return 0;
+	}
+	ret = imp_map(NULL);
+	printf("# %s: map %s\n", name, errname(-ret));
+	if (ret == -EINVAL)
+		PASS(name);
+	else
+		FAIL(name, "map %s, want EINVAL: no P2P route to the BAR",
+		     errname(-ret));
+	teardown(&t);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stress */
 
 struct stress {
@@ -1802,6 +1830,7 @@ static int usage(void)
 		"       dmabuf-test errno BDF BAR [IO_BDF IO_BAR]\n"
 		"       dmabuf-test many NAME BDF BAR [COUNT]\n"
 		"       dmabuf-test unplug NAME BDF BAR\n"
+		"       dmabuf-test no-route NAME BDF BAR\n"
 		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n");
 	return 2;
 }
@@ -1847,6 +1876,8 @@ int main(int argc, char **argv)
 			       argc == 6 ? atoi(argv[5]) : 1000);
 	else if (!strcmp(cmd, "unplug") && argc == 5)
 		ret = cmd_unplug(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "no-route") && argc == 5)
+		ret = cmd_no_route(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))
 		ret = cmd_stress(argv[2], argv[3], atoi(argv[4]),
 				 argc == 6 ? atoi(argv[5]) : 10);

@@ -10,6 +10,9 @@
 #                                 build the test dma-buf importer (tests/kmod)
 #                                 for NAME, full output to LOG; the module is
 #                                 $(vpd_importer_dir NAME)/vpd-edu-importer.ko
+#   vpd_guest_stage_alone NAME STAGE CASE
+#                                 the same, but the guest runs only CASE
+#                                 (a file of tests/guest/alone/)
 #   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
 #                                 the module (and the importer, if built),
 #                                 the guest runner, cases and tools
@@ -83,4 +86,11 @@ vpd_guest_stage() {
 	cp -r "$VPD_TESTS_DIR/guest/run" "$VPD_TESTS_DIR/guest/lib.sh" \
 		"$VPD_TESTS_DIR/guest/cases" "$stage/tests/"
 	vpd_guest_tools "$stage/tests/bin"
+}
+
+vpd_guest_stage_alone() {
+	local name=$1 stage=$2 case=$3
+	vpd_guest_stage "$name" "$stage"
+	rm -f "$stage"/tests/cases/*.sh
+	cp "$VPD_TESTS_DIR/guest/alone/$case.sh" "$stage/tests/cases/80-$case.sh"
 }
