@@ -19,18 +19,7 @@ trap 'rm -rf "$run"' EXIT
 
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
-	kernel_fetch "$k"
-	if ! vpd_build "$k" "$run/$k-build.log" ||
-		! vpd_build_importer "$k" "$run/$k-importer.log"; then
-		t_fail "$k/dmabuf.no-route" "build failed: $(tail -n 5 "$run/$k-"*.log)"
-		continue
-	fi
-	vpd_guest_stage_alone "$k" "$run/$k-stage" dmabuf-no-route
-	vm_initramfs "$k" "$run/$k-initrd" "$run/$k-stage"
-
-	args="vpd_exporter=vfio-pci-dmabuf"
-	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' "$(vpd_importer_dir "$k")/vpd_config.h" &&
-		args+=" vpd_exporter_args=own_dmabuf=1"
+	args=$(vpd_alone_guest "$k" "$run" dmabuf-no-route) || continue
 	log=$run/$k-console.log
 	# The last -cpu wins over the rig's EPYC.
 	VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} $args" \

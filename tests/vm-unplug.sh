@@ -19,16 +19,7 @@ trap 'rm -rf "$run"' EXIT
 
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
-	kernel_fetch "$k"
-	if ! vpd_build "$k" "$run/$k-build.log" ||
-		! vpd_build_importer "$k" "$run/$k-importer.log"; then
-		t_fail "$k/dmabuf.unplug" "build failed: $(tail -n 5 "$run/$k-"*.log)"
-		continue
-	fi
-	stage=$run/$k-stage
-	vpd_guest_stage_alone "$k" "$stage" dmabuf-unplug
-	vm_initramfs "$k" "$run/$k-initrd" "$stage"
-
+	args=$(vpd_alone_guest "$k" "$run" dmabuf-unplug) || continue
 	log=$run/$k-console.log
 	args="vpd_exporter=vfio-pci-dmabuf"
 	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' "$(vpd_importer_dir "$k")/vpd_config.h" &&

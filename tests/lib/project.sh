@@ -13,6 +13,11 @@
 #   vpd_guest_stage_alone NAME STAGE CASE
 #                                 the same, but the guest runs only CASE
 #                                 (a file of tests/guest/alone/)
+#   vpd_alone_guest NAME RUN CASE  fetch NAME, build the module and the
+#                                 importer, and make RUN/NAME-initrd for a
+#                                 guest that runs only CASE with this
+#                                 driver's exporter; prints the kernel
+#                                 arguments that choose it; 1 if a build failed
 #   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
 #                                 the module (and the importer, if built),
 #                                 the guest runner, cases and tools
@@ -93,4 +98,23 @@ vpd_guest_stage_alone() {
 	vpd_guest_stage "$name" "$stage"
 	rm -f "$stage"/tests/cases/*.sh
 	cp "$VPD_TESTS_DIR/guest/alone/$case.sh" "$stage/tests/cases/80-$case.sh"
+}
+
+# Its stdout is the kernel arguments only: everything else goes to stderr.
+vpd_alone_guest() {
+	local name=$1 run=$2 case=$3 args="vpd_exporter=vfio-pci-dmabuf"
+	{
+		kernel_fetch "$name"
+		if ! vpd_build "$name" "$run/$name-build.log" ||
+			! vpd_build_importer "$name" "$run/$name-importer.log"; then
+			t_fail "$name/$case" "build failed: $(tail -n 5 "$run/$name-"*.log)"
+			return 1
+		fi
+		vpd_guest_stage_alone "$name" "$run/$name-stage" "$case"
+		vm_initramfs "$name" "$run/$name-initrd" "$run/$name-stage"
+	} >&2
+	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' \
+		"$(vpd_importer_dir "$name")/vpd_config.h" &&
+		args+=" vpd_exporter_args=own_dmabuf=1"
+	echo "$args"
 }
