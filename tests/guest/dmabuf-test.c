@@ -1168,6 +1168,7 @@ static int cmd_stale(const char *name, const char *bdf, unsigned int bar)
 	struct vpd_imp_status s0;
 	uint8_t before[0x100], after[0x100];
 	uint64_t faults;
+	long limit;
 	struct setup t;
 	char msg[400];
 	int ret;
@@ -1212,11 +1213,17 @@ static int cmd_stale(const char *name, const char *bdf, unsigned int bar)
 		     (unsigned long long)s0.stale_addr);
 		goto out;
 	}
+	/*
+	 * It did not land because the IOMMU refused it, not by chance.  The
+	 * fault interrupt may trail the DMA's completion: wait, bounded.
+	 */
+	limit = now_ms() + WAIT_MS;
+	while (dmar_faults() <= faults && now_ms() < limit)
+		nap_ms(10);
 	printf("# %s: stale IOVA 0x%llx: BAR unchanged, DMAR interrupts %llu -> %llu\n",
 	       name, (unsigned long long)s0.stale_addr,
 	       (unsigned long long)faults,
 	       (unsigned long long)dmar_faults());
-	/* It did not land because the IOMMU refused it, not by chance. */
 	if (dmar_faults() <= faults) {
 		FAIL(name, "no DMAR fault interrupt for the DMA to the revoked IOVA 0x%llx",
 		     (unsigned long long)s0.stale_addr);
