@@ -131,19 +131,32 @@ static void __vpd_sync_access(struct vpd_device *vpd)
 }
 
 /*
- * Revoke or restore the device's dma-bufs as its current state requires,
- * for paths that may have made the BAR reachable again without a block
- * around them.
+ * Move the block count by @delta (+1, -1 or 0) and bring the dma-bufs in
+ * line with the result.
  */
-void vpd_sync_access(struct vpd_device *vpd)
+static void vpd_update_access(struct vpd_device *vpd, int delta)
 {
 	struct vpd_exporter *exp = &vpd->exp;
 
 	if (!exp->enabled)
 		return;
 	mutex_lock(&exp->lock);
+	if (delta > 0)
+		exp->blocked++;
+	else if (delta < 0 && !WARN_ON(!exp->blocked))
+		exp->blocked--;
 	__vpd_sync_access(vpd);
 	mutex_unlock(&exp->lock);
+}
+
+/*
+ * Revoke or restore the device's dma-bufs as its current state requires,
+ * for paths that may have made the BAR reachable again without a block
+ * around them.
+ */
+void vpd_sync_access(struct vpd_device *vpd)
+{
+	vpd_update_access(vpd, 0);
 }
 
 /*
@@ -153,27 +166,12 @@ void vpd_sync_access(struct vpd_device *vpd)
  */
 void vpd_block_access(struct vpd_device *vpd)
 {
-	struct vpd_exporter *exp = &vpd->exp;
-
-	if (!exp->enabled)
-		return;
-	mutex_lock(&exp->lock);
-	exp->blocked++;
-	__vpd_sync_access(vpd);
-	mutex_unlock(&exp->lock);
+	vpd_update_access(vpd, 1);
 }
 
 void vpd_unblock_access(struct vpd_device *vpd)
 {
-	struct vpd_exporter *exp = &vpd->exp;
-
-	if (!exp->enabled)
-		return;
-	mutex_lock(&exp->lock);
-	if (!WARN_ON(!exp->blocked))
-		exp->blocked--;
-	__vpd_sync_access(vpd);
-	mutex_unlock(&exp->lock);
+	vpd_update_access(vpd, -1);
 }
 
 /*
@@ -184,8 +182,7 @@ void vpd_unblock_access(struct vpd_device *vpd)
  * could change it between our look and vfio_pci_core's, so every such write
  * is treated as one that may disable the BAR.
  */
-bool vpd_config_write_may_block(struct vpd_device *vpd,
-				const char __user *buf, size_t count,
+bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
 				loff_t pos)
 {
 	struct vpd_exporter *exp = &vpd->exp;

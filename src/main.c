@@ -156,7 +156,7 @@ static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
 	ssize_t ret;
 
 	block = VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX &&
-		vpd_config_write_may_block(vpd, buf, count,
+		vpd_config_write_may_block(vpd, count,
 					   *ppos & VFIO_PCI_OFFSET_MASK);
 	if (block)
 		vpd_block_access(vpd);

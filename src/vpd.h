@@ -68,8 +68,7 @@ void vpd_exporter_close(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);
-bool vpd_config_write_may_block(struct vpd_device *vpd,
-				const char __user *buf, size_t count,
+bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
 				loff_t pos);
 int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
 			size_t argsz);
