@@ -68,7 +68,7 @@ for k in "${kernels[@]}"; do
 	vm_initramfs "$k" "$run/$k-initrd" "$run/$k-stage"
 
 	variants=("$k vfio-pci-dmabuf")
-	if grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' "$(vpd_importer_dir "$k")/vpd_config.h"; then
+	if vpd_has_core_exporter "$k"; then
 		variants=("$k-stock vfio-pci" "$k-own vfio-pci-dmabuf own_dmabuf=1")
 	fi
 	for v in "${variants[@]}"; do

@@ -21,9 +21,6 @@ read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
 	args=$(vpd_alone_guest "$k" "$run" dmabuf-unplug) || continue
 	log=$run/$k-console.log
-	args="vpd_exporter=vfio-pci-dmabuf"
-	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' "$(vpd_importer_dir "$k")/vpd_config.h" &&
-		args+=" vpd_exporter_args=own_dmabuf=1"
 	VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} $args" vm_boot "$k" "$run/$k-initrd" "$log" &
 	boot=$!
 	if vm_wait_console "$log" 'VMTEST: INFO unplug-ready' 300; then

@@ -13,6 +13,8 @@
 #   vpd_guest_stage_alone NAME STAGE CASE
 #                                 the same, but the guest runs only CASE
 #                                 (a file of tests/guest/alone/)
+#   vpd_has_core_exporter NAME    true if NAME's vfio_pci_core exports dma-bufs
+#                                 itself (probe answer of the importer build)
 #   vpd_alone_guest NAME RUN CASE  fetch NAME, build the module and the
 #                                 importer, and make RUN/NAME-initrd for a
 #                                 guest that runs only CASE with this
@@ -100,6 +102,11 @@ vpd_guest_stage_alone() {
 	cp "$VPD_TESTS_DIR/guest/alone/$case.sh" "$stage/tests/cases/80-$case.sh"
 }
 
+vpd_has_core_exporter() {
+	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' \
+		"$(vpd_importer_dir "$1")/vpd_config.h"
+}
+
 # Its stdout is the kernel arguments only: everything else goes to stderr.
 vpd_alone_guest() {
 	local name=$1 run=$2 case=$3 args="vpd_exporter=vfio-pci-dmabuf"
@@ -113,8 +120,6 @@ vpd_alone_guest() {
 		vpd_guest_stage_alone "$name" "$run/$name-stage" "$case"
 		vm_initramfs "$name" "$run/$name-initrd" "$run/$name-stage"
 	} >&2
-	grep -q '^#define HAVE_VFIO_PCI_CORE_DMABUF 1' \
-		"$(vpd_importer_dir "$name")/vpd_config.h" &&
-		args+=" vpd_exporter_args=own_dmabuf=1"
+	vpd_has_core_exporter "$name" && args+=" vpd_exporter_args=own_dmabuf=1"
 	echo "$args"
 }
