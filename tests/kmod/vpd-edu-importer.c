@@ -26,6 +26,9 @@
  * lock as well.  Lock order: imp->lock -> dma_resv.  The callback never
  * takes imp->lock.  A DMA runs with the reservation lock held, so a revoke
  * waits until the DMA is over and no DMA starts on a revoked mapping.
+ * vpd_imp_dev_lock (the one-instance slot) is taken by probe and remove
+ * only; probe holds it over misc_register(), so open, which runs under
+ * misc_mtx, must not take it.
  */
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
@@ -464,17 +467,19 @@ static struct vpd_imp *vpd_imp_from_file(struct file *file)
 
 static int vpd_imp_open(struct inode *inode, struct file *file)
 {
-	struct vpd_imp *imp;
+	/*
+	 * misc_open() holds misc_mtx, which misc_deregister() in remove waits
+	 * for: imp is alive.  No vpd_imp_dev_lock here: probe holds it over
+	 * misc_register(), which takes misc_mtx.
+	 */
+	struct vpd_imp *imp = container_of(file->private_data, struct vpd_imp,
+					   misc);
 	int ret = 0;
 
-	mutex_lock(&vpd_imp_dev_lock);
-	imp = vpd_imp_dev;
-	if (!imp) {
-		mutex_unlock(&vpd_imp_dev_lock);
-		return -ENODEV;
-	}
 	mutex_lock(&imp->lock);
-	if (imp->open) {
+	if (!imp->pdev) {
+		ret = -ENODEV;
+	} else if (imp->open) {
 		ret = -EBUSY;
 	} else {
 		imp->open = true;
@@ -482,7 +487,6 @@ static int vpd_imp_open(struct inode *inode, struct file *file)
 		file->private_data = imp;
 	}
 	mutex_unlock(&imp->lock);
-	mutex_unlock(&vpd_imp_dev_lock);
 	return ret;
 }
 
