@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make check: every test of the project, on every kernel of tests/kernels.conf
-# (or those named in VPD_KERNELS).  Needs root on Debian bookworm; installs
-# what it needs.  The last line is "N passed, N failed, N skipped".
+# make check: every test of the project, on every distro kernel of
+# tests/kernels.conf (or those named in VPD_KERNELS) and on the kernels the
+# rig builds itself (its "@build" lines, or VPD_BUILT_KERNELS; empty: none).
+# Needs root on Debian bookworm; installs what it needs.  The last line is
+# "N passed, N failed, N skipped".
 set -euo pipefail
 source "$(dirname -- "$0")/lib/kernels.sh"
 source "$VPD_LIB_DIR/report.sh"
@@ -29,6 +31,13 @@ run vm-basic.sh "${kernels[@]}"
 run vm-dmabuf.sh "${kernels[@]}"
 run vm-unplug.sh "${kernels[@]}"
 run vm-no-route.sh "${kernels[@]}"
+# Built from Debian's linux-source with lockdep, KASAN and the DMA-API
+# checker (tests/kernel-debug.config; about 7 minutes on 2 cores, cached).
+read -r -a built <<<"${VPD_BUILT_KERNELS-$(kernels_built_list | tr '\n' ' ')}"
+run vm-topology.sh "${kernels[@]}" ${built[@]+"${built[@]}"}
+if ((${#built[@]})); then
+	run vm-debug.sh "${built[@]}"
+fi
 
 # A driver that died before reporting must not look green.
 if ((status)); then

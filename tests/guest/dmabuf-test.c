@@ -12,8 +12,8 @@
  *                      host checks in the ivshmem backing file; "nvme"
  *                      enables the controller memory buffer first
  *   dmabuf-test interlock KIND NAME BDF BAR
- *                      KIND: decode d3hot reset flr hot-reset sysfs-reset
- *                      low-power close unbind
+ *                      KIND: decode d3hot reset flr af-flr hot-reset
+ *                      sysfs-reset low-power close unbind
  *   dmabuf-test stale NAME BDF BAR
  *                      DMA to a revoked IOVA must not reach the BAR
  *   dmabuf-test refusals NAME BDF BAR
@@ -22,6 +22,11 @@
  *                      one "INPUT ERRNAME" line per malformed request
  *   dmabuf-test many NAME BDF BAR [COUNT]
  *                      COUNT (1000) live dma-bufs, closed in three orders
+ *   dmabuf-test fdflags NAME BDF BAR
+ *                      open_flags reach the dma-buf fd (O_CLOEXEC, mode)
+ *   dmabuf-test dma-debug NAME BDF BAR
+ *                      with CONFIG_DMA_API_DEBUG: map, unmap, revoke and
+ *                      close add and remove exactly one mapping per range
  *   dmabuf-test unplug NAME BDF BAR
  *                      a mapped dma-buf, then "VMTEST: INFO unplug-ready":
  *                      the host hot-unplugs the device; on the device
@@ -30,6 +35,12 @@
  *   dmabuf-test no-route NAME BDF BAR
  *                      run on a machine whose host bridge does not forward
  *                      peer-to-peer: export and attach work, map is EINVAL
+ *   dmabuf-test sibling-reset NAME BDF BAR SIBLING_BDF
+ *                      a hot reset issued through another function of the
+ *                      same slot (same group) revokes, then maps again
+ *   dmabuf-test bus-addr NAME BDF BAR
+ *                      importer and BAR under one switch, no IOMMU: the
+ *                      mapping holds bus addresses and DMA lands
  *   dmabuf-test stress NAME BDF BAR [SECONDS]
  *                      exports, importer maps and DMAs, decode toggles,
  *                      resets and low-power cycles race for SECONDS (10);
@@ -178,6 +189,7 @@ static int write_file(const char *path, const char *s)
 struct vdev {
 	char bdf[32];
 	int container, group, fd;
+	bool noiommu;		/* the group is /dev/vfio/noiommu-N */
 	struct vfio_region_info reg[VFIO_PCI_NUM_REGIONS];
 	void *map;		/* mmap of the test BAR */
 	unsigned int map_bar;
@@ -221,7 +233,14 @@ static int vdev_open(struct vdev *d, const char *bdf, char *msg, size_t len)
 		snprintf(msg, len, "%s: no iommu_group", bdf);
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+	/* No IOMMU (vfio enable_unsafe_noiommu_mode): noiommu-N, no type1. */
+	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", id);
+	if (access(path, F_OK)) {
+		snprintf(path, sizeof(path), "/dev/vfio/%d", id);
+		d->noiommu = false;
+	} else {
+		d->noiommu = true;
+	}
 	d->group = open(path, O_RDWR | O_CLOEXEC);
 	if (d->group < 0) {
 		snprintf(msg, len, "open %s: %s", path, errname(errno));
@@ -233,7 +252,8 @@ static int vdev_open(struct vdev *d, const char *bdf, char *msg, size_t len)
 		return -1;
 	}
 	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
-	    ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
+	    ioctl(d->container, VFIO_SET_IOMMU, d->noiommu ?
+		  VFIO_NOIOMMU_IOMMU : VFIO_TYPE1v2_IOMMU) < 0) {
 		snprintf(msg, len, "container setup: %s", errname(errno));
 		return -1;
 	}
@@ -343,9 +363,10 @@ static unsigned int cfg_find_cap(struct vdev *d, uint8_t cap)
  * VFIO_DEVICE_FEATURE_DMA_BUF with everything under the caller's control.
  * Returns the dma-buf fd, or -errno.
  */
-static int dmabuf_req(int fd, uint32_t flags, uint32_t region,
-		      uint32_t dflags, uint32_t nr_ranges,
-		      const struct vfio_region_dma_range *r, uint32_t nr_copy)
+static int dmabuf_req_of(int fd, uint32_t flags, uint32_t region,
+			 uint32_t dflags, uint32_t oflags, uint32_t nr_ranges,
+			 const struct vfio_region_dma_range *r,
+			 uint32_t nr_copy)
 {
 	union {
 		struct vfio_device_feature hdr;
@@ -362,13 +383,21 @@ static int dmabuf_req(int fd, uint32_t flags, uint32_t region,
 	u.hdr.argsz = sizeof(u.hdr) + sizeof(*db) + nr_copy * sizeof(*r);
 	u.hdr.flags = flags | VFIO_DEVICE_FEATURE_DMA_BUF;
 	db->region_index = region;
-	db->open_flags = O_CLOEXEC | O_RDWR;
+	db->open_flags = oflags;
 	db->flags = dflags;
 	db->nr_ranges = nr_ranges;
 	if (nr_copy)
 		memcpy(db->dma_ranges, r, nr_copy * sizeof(*r));
 	ret = ioctl(fd, VFIO_DEVICE_FEATURE, &u);
 	return ret < 0 ? -errno : ret;
+}
+
+static int dmabuf_req(int fd, uint32_t flags, uint32_t region,
+		      uint32_t dflags, uint32_t nr_ranges,
+		      const struct vfio_region_dma_range *r, uint32_t nr_copy)
+{
+	return dmabuf_req_of(fd, flags, region, dflags, O_CLOEXEC | O_RDWR,
+			     nr_ranges, r, nr_copy);
 }
 
 static int dmabuf_get(struct vdev *d, uint32_t region,
@@ -1026,6 +1055,20 @@ static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 		if (!ret && !skip_ev)
 			ret = cfg_wr(&t.d, cap + PCI_EXP_DEVCTL, &ctl, 2);
 		imp_status(&s1);
+	} else if (!strcmp(kind, "af-flr")) {
+		uint8_t afcap = 0, ctl = PCI_AF_CTRL_FLR;
+
+		cap = cfg_find_cap(&t.d, PCI_CAP_ID_AF);
+		if (cap)
+			cfg_rd(&t.d, cap + PCI_AF_CAP, &afcap, 1);
+		if ((afcap & (PCI_AF_CAP_FLR | PCI_AF_CAP_TP)) !=
+		    (PCI_AF_CAP_FLR | PCI_AF_CAP_TP)) {
+			FAIL(name, "%s: no AF capability with FLR and TP (cap at 0x%x, AF_CAP 0x%x)",
+			     bdf, cap, afcap);
+			goto out;
+		}
+		ret = skip_ev ? 0 : cfg_wr(&t.d, cap + PCI_AF_CTRL, &ctl, 1);
+		imp_status(&s1);
 	} else if (!strcmp(kind, "hot-reset")) {
 		ret = skip_ev ? 0 : hot_reset(&t.d, msg, sizeof(msg));
 		if (ret) {
@@ -1440,6 +1483,247 @@ static int cmd_errno(const char *bdf, unsigned int bar, const char *io_bdf,
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fd flags */
+
+/* open_flags reach the dma-buf fd: O_CLOEXEC as FD_CLOEXEC, the access mode. */
+static int cmd_fdflags(const char *name, const char *bdf, unsigned int bar)
+{
+	static const struct {
+		const char *name;
+		uint32_t oflags;
+	} cases[] = {
+		{ "cloexec-rdwr", O_CLOEXEC | O_RDWR },
+		{ "rdwr", O_RDWR },
+		{ "cloexec-rdonly", O_CLOEXEC | O_RDONLY },
+	};
+	const struct vfio_region_dma_range r = { 0, PAGE };
+	struct vdev d;
+	char msg[256];
+	unsigned int i;
+
+	if (vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *n = tname(name, cases[i].name);
+		uint32_t of = cases[i].oflags;
+		int fd, fdfl, fl;
+		bool want_cloexec = of & O_CLOEXEC;
+
+		fd = dmabuf_req_of(d.fd, VFIO_DEVICE_FEATURE_GET, bar, 0, of,
+				   1, &r, 1);
+		if (fd < 0) {
+			FAIL(n, "VFIO_DEVICE_FEATURE_DMA_BUF: %s", errname(-fd));
+			continue;
+		}
+		fdfl = fcntl(fd, F_GETFD);
+		fl = fcntl(fd, F_GETFL);
+		printf("# %s: open_flags 0%o: F_GETFD 0x%x F_GETFL 0%o\n", n,
+		       of, fdfl, fl);
+		if (fdfl < 0 || fl < 0)
+			FAIL(n, "fcntl: %s", errname(errno));
+		else if (!!(fdfl & FD_CLOEXEC) != want_cloexec)
+			FAIL(n, "FD_CLOEXEC is %s, open_flags asked for it %s",
+			     fdfl & FD_CLOEXEC ? "set" : "clear",
+			     want_cloexec ? "set" : "clear");
+		else if ((fl & O_ACCMODE) != (int)(of & O_ACCMODE))
+			FAIL(n, "access mode 0%o, open_flags asked for 0%o",
+			     fl & O_ACCMODE, of & O_ACCMODE);
+		else
+			PASS(n);
+		close(fd);
+	}
+	vdev_close_fds(&d);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- dma-debug */
+
+#define DMA_API_DIR	"/sys/kernel/debug/dma-api"
+
+/* The BAR's CPU physical range, from sysfs; 0 or -errno. */
+static int bar_phys(const char *bdf, unsigned int bar, uint64_t *start,
+		    uint64_t *end)
+{
+	char path[PATH_MAX];
+	unsigned long long a, b, f;
+	unsigned int i;
+	int ret = -ENOENT;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource", bdf);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -errno;
+	for (i = 0; fscanf(fp, "%llx %llx %llx", &a, &b, &f) == 3; i++) {
+		if (i == bar) {
+			*start = a;
+			*end = b;
+			ret = a || b ? 0 : -ENOENT;
+			break;
+		}
+	}
+	fclose(fp);
+	return ret;
+}
+
+/*
+ * Live DMA-API debug entries of type "resource" (dma_map_resource()) whose
+ * physical address lies in [start, end]: the exporter's mappings of the
+ * BAR for the importer.  -errno if the dump cannot be read.
+ */
+static long bar_mappings(uint64_t start, uint64_t end)
+{
+	char line[512], type[32];
+	unsigned long long p;
+	long n = 0;
+	FILE *fp = fopen(DMA_API_DIR "/dump", "re");
+
+	if (!fp)
+		return -errno;
+	while (fgets(line, sizeof(line), fp)) {
+		const char *pp = strstr(line, " P=");
+
+		if (sscanf(line, "%*s %*s %31s", type) != 1 || !pp ||
+		    sscanf(pp, " P=%llx", &p) != 1)
+			continue;
+		if (!strcmp(type, "resource") && p >= start && p <= end)
+			n++;
+	}
+	fclose(fp);
+	return n;
+}
+
+static long read_u32_file(const char *path)
+{
+	unsigned long v;
+	FILE *fp = fopen(path, "re");
+	int ok;
+
+	if (!fp)
+		return -errno;
+	ok = fscanf(fp, "%lu", &v) == 1;
+	fclose(fp);
+	return ok ? (long)v : -EINVAL;
+}
+
+/* debugfs bool "disabled": Y once the checker gave up (out of entries). */
+static bool dma_api_disabled(void)
+{
+	FILE *fp = fopen(DMA_API_DIR "/disabled", "re");
+	int c = fp ? fgetc(fp) : EOF;
+
+	if (fp)
+		fclose(fp);
+	return c != 'N';
+}
+
+/* Expect @want live mappings of the BAR (-1: at least one); 0 or -1. */
+static int expect_mappings(const char *what, uint64_t start, uint64_t end,
+			   long want, char *msg, size_t len)
+{
+	long n = bar_mappings(start, end);
+
+	printf("# %s: %ld DMA-API resource mapping(s) of the BAR\n", what, n);
+	if (n < 0) {
+		snprintf(msg, len, "%s: reading " DMA_API_DIR "/dump: %s", what,
+			 errname(-n));
+		return -1;
+	}
+	if (want < 0 ? n > 0 : n == want)
+		return 0;
+	snprintf(msg, len, "%s: %ld live mapping(s) of the BAR, want %s%ld",
+		 what, n, want < 0 ? "at least " : "", want < 0 ? 1 : want);
+	return -1;
+}
+
+/*
+ * With CONFIG_DMA_API_DEBUG: every map creates exactly one dma_map_resource
+ * entry per range for the importer's device, and unmap, revoke and close
+ * remove exactly those; the DMA-API checker finds no error (an unmap of a
+ * different size, direction or address than the map would be one).
+ */
+static int cmd_dma_debug(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 3, { { 0x1000, 0x1000 }, { 0x10000, 0x2000 },
+				      { 0x40000, 0x1000 } } };
+	uint64_t start = 0, end = 0;
+	long err0, err1;
+	struct setup t;
+	char msg[400] = "";
+	int ret;
+
+	if (access(DMA_API_DIR "/dump", R_OK)) {
+		SKIP(name, "no " DMA_API_DIR "/dump: kernel without CONFIG_DMA_API_DEBUG");
+		return 0;
+	}
+	if (dma_api_disabled()) {
+		FAIL(name, "the DMA-API checker disabled itself (out of entries?)");
+		return 0;
+	}
+	ret = bar_phys(bdf, bar, &start, &end);
+	if (ret) {
+		FAIL(name, "%s BAR%u resource: %s", bdf, bar, errname(-ret));
+		return 0;
+	}
+	err0 = read_u32_file(DMA_API_DIR "/error_count");
+	if (expect_mappings("before", start, end, 0, msg, sizeof(msg)) ||
+	    setup(&t, bdf, bar, &s, true, msg, sizeof(msg)) ||
+	    expect_mappings("mapped", start, end, s.nr, msg, sizeof(msg)))
+		goto fail;
+	ret = imp(VPD_IMP_UNMAP, NULL);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "unmap: %s", errname(-ret));
+		goto fail;
+	}
+	if (expect_mappings("unmapped", start, end, 0, msg, sizeof(msg)))
+		goto fail;
+	ret = imp_map(NULL);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "map again: %s", errname(-ret));
+		goto fail;
+	}
+	if (expect_mappings("mapped again", start, end, s.nr, msg,
+			    sizeof(msg)))
+		goto fail;
+	ret = set_decode(&t.d, false);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "decode off: %s", errname(-ret));
+		goto fail;
+	}
+	ret = expect_mappings("revoked by decode off", start, end, 0, msg,
+			      sizeof(msg));
+	if (set_decode(&t.d, true) || ret)
+		goto fail;
+	ret = imp_map(NULL);
+	if (ret) {
+		snprintf(msg, sizeof(msg), "map after decode on: %s",
+			 errname(-ret));
+		goto fail;
+	}
+	if (expect_mappings("mapped after decode on", start, end, s.nr, msg,
+			    sizeof(msg)))
+		goto fail;
+	vdev_unmap(&t.d);
+	close(t.d.fd);
+	t.d.fd = -1;
+	if (expect_mappings("device closed", start, end, 0, msg, sizeof(msg)))
+		goto fail;
+	teardown(&t);
+	err1 = read_u32_file(DMA_API_DIR "/error_count");
+	if (err1 != err0)
+		FAIL(name, "DMA-API error_count %ld -> %ld (see the kernel log)",
+		     err0, err1);
+	else
+		PASS(name);
+	return 0;
+fail:
+	FAIL(name, "%s", msg);
+	teardown(&t);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- many */
 
 static int count_fds(void)
@@ -1672,6 +1956,131 @@ static int cmd_no_route(const char *name, const char *bdf, unsigned int bar)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- topology */
+
+/*
+ * A bus reset that reaches the exporter through a sibling: SIB_BDF, a
+ * function of the same slot bound to another vfio driver (same IOMMU group,
+ * same dev_set), is hot-reset through its own device fd.  The PCI core
+ * calls the exporter's reset_prepare/reset_done around it: the importer
+ * must be revoked, and may map again afterwards.
+ */
+static int cmd_sibling_reset(const char *name, const char *bdf,
+			     unsigned int bar, const char *sib_bdf)
+{
+	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
+	bool skip_ev = !strcmp(sabotage, "skip-revoke");
+	struct vpd_imp_status s0, s1;
+	struct vdev sib = { .fd = -1 };
+	struct setup t;
+	char msg[400] = "";
+	int ret;
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg)) ||
+	    write_check(&t.d, &t.s, 0, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "before: %s", msg);
+		goto out;
+	}
+	/* The sibling shares the group: its fd comes from the same group fd. */
+	snprintf(sib.bdf, sizeof(sib.bdf), "%s", sib_bdf);
+	sib.group = t.d.group;
+	sib.fd = ioctl(t.d.group, VFIO_GROUP_GET_DEVICE_FD, sib_bdf);
+	if (sib.fd < 0) {
+		FAIL(name, "VFIO_GROUP_GET_DEVICE_FD(%s) on %s's group: %s",
+		     sib_bdf, bdf, errname(errno));
+		goto out;
+	}
+	imp_status(&s0);
+	ret = skip_ev ? 0 : hot_reset(&sib, msg, sizeof(msg));
+	if (ret) {
+		FAIL(name, "hot reset through %s: %s", sib_bdf, msg);
+		goto out;
+	}
+	imp_status(&s1);
+	if (s1.invalidations <= s0.invalidations || s1.mapped) {
+		FAIL(name, "importer not revoked by the hot reset of sibling %s: %llu revoke callbacks (%llu before), mapped %u",
+		     sib_bdf, (unsigned long long)s1.invalidations,
+		     (unsigned long long)s0.invalidations, s1.mapped);
+		goto out;
+	}
+	ret = imp_map(NULL);
+	if (ret) {
+		FAIL(name, "MAP after the sibling's reset: %s", errname(-ret));
+		goto out;
+	}
+	if (write_check(&t.d, &t.s, 0x1000, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "after the sibling's reset: %s", msg);
+		goto out;
+	}
+	printf("# %s: revoke callbacks %llu -> %llu\n", name,
+	       (unsigned long long)s0.invalidations,
+	       (unsigned long long)s1.invalidations);
+	PASS(name);
+out:
+	if (sib.fd >= 0)
+		close(sib.fd);
+	teardown(&t);
+	return 0;
+}
+
+/*
+ * The importer and the BAR below one switch with no ACS redirection, no
+ * IOMMU: the mapping must hold the BAR's PCI bus addresses (on x86 the
+ * CPU physical ones sysfs shows), and DMA to them must land in the BAR.
+ */
+static int cmd_bus_addr(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 2, { { 0x3000, 0x1000 }, { 0x20000, 0x2000 } } };
+	struct vpd_imp_map m;
+	uint64_t start = 0, end = 0, want, room;
+	struct setup t;
+	char msg[400] = "";
+	uint32_t i;
+	int ret;
+
+	ret = bar_phys(bdf, bar, &start, &end);
+	if (ret) {
+		FAIL(name, "%s BAR%u resource: %s", bdf, bar, errname(-ret));
+		return 0;
+	}
+	if (setup(&t, bdf, bar, &s, false, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	ret = imp_map(&m);
+	if (ret) {
+		FAIL(name, "map: %s", errname(-ret));
+		goto out;
+	}
+	print_map(name, &m);
+	printf("# %s: BAR%u at 0x%llx-0x%llx\n", name, bar,
+	       (unsigned long long)start, (unsigned long long)end);
+	for (i = 0; i < m.nents && i < VPD_IMP_MAX_SEGS; i++) {
+		uint64_t off = 0, j;
+
+		for (j = 0; j < i; j++)
+			off += m.segs[j].len;
+		want = start + slice_bar_off(&s, off, &room);
+		if (m.segs[i].addr != want) {
+			FAIL(name, "segment %u at 0x%llx, want the bus address 0x%llx (BAR%u + 0x%llx)",
+			     i, (unsigned long long)m.segs[i].addr,
+			     (unsigned long long)want, bar,
+			     (unsigned long long)(want - start));
+			goto out;
+		}
+	}
+	if (write_check(&t.d, &t.s, 0, 0x800, msg, sizeof(msg)) ||
+	    write_check(&t.d, &t.s, 0x1800, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	PASS(name);
+out:
+	teardown(&t);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stress */
 
 struct stress {
@@ -1836,15 +2245,20 @@ static int usage(void)
 		"       dmabuf-test refusals NAME BDF BAR\n"
 		"       dmabuf-test errno BDF BAR [IO_BDF IO_BAR]\n"
 		"       dmabuf-test many NAME BDF BAR [COUNT]\n"
+		"       dmabuf-test fdflags NAME BDF BAR\n"
+		"       dmabuf-test dma-debug NAME BDF BAR\n"
 		"       dmabuf-test unplug NAME BDF BAR\n"
 		"       dmabuf-test no-route NAME BDF BAR\n"
+		"       dmabuf-test sibling-reset NAME BDF BAR SIBLING_BDF\n"
+		"       dmabuf-test bus-addr NAME BDF BAR\n"
 		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n");
 	return 2;
 }
 
 static bool needs_importer(const char *cmd)
 {
-	return strcmp(cmd, "errno") && strcmp(cmd, "many");
+	return strcmp(cmd, "errno") && strcmp(cmd, "many") &&
+	       strcmp(cmd, "fdflags");
 }
 
 int main(int argc, char **argv)
@@ -1881,8 +2295,17 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "many") && (argc == 5 || argc == 6))
 		ret = cmd_many(argv[2], argv[3], atoi(argv[4]),
 			       argc == 6 ? atoi(argv[5]) : 1000);
+	else if (!strcmp(cmd, "fdflags") && argc == 5)
+		ret = cmd_fdflags(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "dma-debug") && argc == 5)
+		ret = cmd_dma_debug(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "unplug") && argc == 5)
 		ret = cmd_unplug(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "sibling-reset") && argc == 6)
+		ret = cmd_sibling_reset(argv[2], argv[3], atoi(argv[4]),
+					argv[5]);
+	else if (!strcmp(cmd, "bus-addr") && argc == 5)
+		ret = cmd_bus_addr(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "no-route") && argc == 5)
 		ret = cmd_no_route(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))

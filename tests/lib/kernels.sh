@@ -4,12 +4,16 @@
 #
 #   kapt CMD ARGS...            run an apt command through the private config
 #   kapt_update [--force]       refresh the private lists when missing or >12 h old
-#   kernels_list                names from tests/kernels.conf
+#   kernels_list                the distro kernels of tests/kernels.conf
+#   kernels_built_list          the kernels the rig builds from source (@build)
+#   kernel_is_built NAME        true if NAME is built from source
 #   kernel_suites NAME          the suites of NAME (one line, space separated)
 #   kernel_suite NAME           the suite NAME's ABI was resolved from
 #   kernel_kver NAME            ABI name, e.g. 6.1.0-56-amd64
 #   kernel_is_chroot NAME       true if NAME's headers live in the trixie chroot
 #   kernel_fetch NAME           image + modules under $VPD_CACHE/kernels/KVER/root
+#                               (for a built kernel: build it there, cached)
+#   kernel_kdir NAME            the tree external modules are built against
 #   kernel_vmlinuz NAME         path of the kernel image
 #   kernel_moddir NAME          path of lib/modules/KVER in the extracted tree
 #   kernel_headers NAME         make /usr/src/linux-headers-KVER usable (host or chroot)
@@ -171,13 +175,32 @@ _kernel_conf_line() {
 	die "unknown kernel '$name' (not in $VPD_KERNELS_CONF; known: $(kernels_list | tr '\n' ' '))"
 }
 
-kernels_list() {
-	local n _
+# _kernels_conf_names built|distro: the names of that kind of line.
+_kernels_conf_names() {
+	local n first _
 	[[ -r $VPD_KERNELS_CONF ]] || die "kernel matrix not readable: $VPD_KERNELS_CONF"
-	while read -r n _; do
+	while read -r n first _; do
 		[[ -z $n || $n == \#* ]] && continue
-		echo "$n"
+		if [[ $first == @build ]]; then
+			[[ $1 == built ]] && echo "$n"
+		else
+			[[ $1 == distro ]] && echo "$n"
+		fi
 	done <"$VPD_KERNELS_CONF"
+}
+
+kernels_list() {
+	_kernels_conf_names distro
+}
+
+kernels_built_list() {
+	_kernels_conf_names built
+}
+
+kernel_is_built() {
+	local -a s
+	read -r -a s <<<"$(_kernel_conf_line "$1")" || true
+	[[ ${s[0]:-} == @build ]]
 }
 
 kernel_suites() {
@@ -207,6 +230,10 @@ _kernel_resolve() {
 		echo "${_VPD_KVER_CACHE[$name]}"
 		return 0
 	fi
+	if [[ $suites == @build\ * ]]; then
+		_kernel_resolve_built "$name" "$suites" "$cf"
+		return
+	fi
 	for suite in $suites; do
 		out=$(kapt apt-cache show "linux-image-amd64/$suite" 2>/dev/null) || {
 			log "note: no linux-image-amd64 in $suite"
@@ -227,6 +254,145 @@ _kernel_resolve() {
 	printf '%s\n%s\n' "${_VPD_KVER_CACHE[$name]}" "$suites" >"$cf.tmp.$$"
 	mv -f -- "$cf.tmp.$$" "$cf"
 	echo "${_VPD_KVER_CACHE[$name]}"
+}
+
+# ---------------------------------------------------------------- built kernels
+#
+# A "@build" line of kernels.conf: NAME @build SOURCEPKG CONFIG SUITES...
+# The kernel is built from the newest SOURCEPKG (a Debian linux-source-X.Y)
+# of SUITES, with allnoconfig plus the fragment tests/CONFIG (its
+# CONFIG_LOCALVERSION names the build: KVER = upstream version + it), with
+# the host's compiler.  Cached in $VPD_CACHE/kernels/KVER like a fetched
+# kernel, plus src/ and obj/ (kernel_kdir); rebuilt when the fragment or
+# the source version changes.
+
+# _kernel_built_field NAME N: field N (0: @build, 1: SOURCEPKG, 2: CONFIG).
+_kernel_built_field() {
+	local -a s
+	read -r -a s <<<"$(_kernel_conf_line "$1")" || true
+	echo "${s[$2]:-}"
+}
+
+_kernel_built_fragment() {
+	local f
+	f=$VPD_TESTS_DIR/$(_kernel_built_field "$1" 2)
+	[[ -f $f ]] || die "kernel $1: config fragment $f not found"
+	echo "$f"
+}
+
+# Prints "KVER SUITE VERSION" and caches it in $3 (see _kernel_resolve).
+_kernel_resolve_built() {
+	local name=$1 suites=$2 cf=$3 pkg frag local_v suite ver best_ver='' best_suite=''
+	pkg=$(_kernel_built_field "$name" 1)
+	frag=$(_kernel_built_fragment "$name")
+	local_v=$(sed -n 's/^CONFIG_LOCALVERSION="\(.*\)"$/\1/p' "$frag")
+	[[ -n $local_v ]] || die "$frag: no CONFIG_LOCALVERSION (it names the built kernel)"
+	for suite in ${suites#@build * * }; do
+		while read -r ver; do
+			[[ -n $ver ]] || continue
+			if [[ -z $best_ver ]] || dpkg --compare-versions "$ver" gt "$best_ver"; then
+				best_ver=$ver best_suite=$suite
+			fi
+		done < <(kapt apt-cache show "$pkg/$suite" 2>/dev/null | sed -n 's/^Version: //p')
+	done
+	[[ -n $best_ver ]] || die "kernel $name: no $pkg found in: ${suites#@build * * }"
+	# 6.12.117-1~deb12u1 -> 6.12.117-vpd-debug
+	_VPD_KVER_CACHE[$name]="${best_ver%%-*}$local_v $best_suite $best_ver"
+	mkdir -p "$VPD_APT_DIR/resolved"
+	printf '%s\n%s\n' "${_VPD_KVER_CACHE[$name]}" "$suites" >"$cf.tmp.$$"
+	mv -f -- "$cf.tmp.$$" "$cf"
+	echo "${_VPD_KVER_CACHE[$name]}"
+}
+
+# What a built kernel's cache must match: source version and fragment.
+_kernel_built_stamp() {
+	local r
+	r=$(_kernel_resolve "$1") || exit 1
+	printf '%s %s\n' "${r##* }" "$(sha256sum <"$(_kernel_built_fragment "$1")" | cut -d' ' -f1)"
+}
+
+_kernel_build() {
+	local name=$1 kver dir tmp pkg ver stamp logf rel
+	kver=$(kernel_kver "$name") || exit 1
+	dir=$(_kernel_dir "$kver")
+	stamp=$(_kernel_built_stamp "$name")
+	if [[ -f $dir/complete && $(cat "$dir/built-from" 2>/dev/null) == "$stamp" ]]; then
+		return 0
+	fi
+	need_root "building kernel $name (depmod ownership, apt)"
+	host_apt_install gcc make bc bison flex libelf-dev libssl-dev kmod xz-utils cpio
+	mkdir -p "$VPD_CACHE/kernels"
+	vpd_lock "kernel-$kver"
+	if [[ -f $dir/complete && $(cat "$dir/built-from" 2>/dev/null) == "$stamp" ]]; then
+		vpd_unlock "kernel-$kver"
+		return 0
+	fi
+	pkg=$(_kernel_built_field "$name" 1)
+	ver=${stamp%% *}
+	# Built in place (the tree's paths are absolute); "complete" is
+	# written last, and only under the lock.
+	tmp=$dir
+	rm -rf -- "$tmp"
+	mkdir -p -- "$tmp"
+	chmod 755 "$tmp" # apt-get download drops privileges to _apt
+	logf=$VPD_CACHE/kernels/$kver-build.log
+	log "building kernel $name ($kver) from $pkg $ver (log: $logf)"
+	mkdir -p "$tmp/deb" "$tmp/src" "$tmp/obj" "$tmp/root/boot"
+	chmod 777 "$tmp/deb"
+	(cd "$tmp/deb" && kapt apt-get -q download -- "$pkg=$ver" >&2) ||
+		{ rm -rf -- "$tmp"; die "downloading $pkg=$ver failed"; }
+	{
+		dpkg-deb --fsys-tarfile "$tmp"/deb/*.deb |
+			tar -xO --wildcards './usr/src/linux-source-*.tar.xz' |
+			xz -dc | tar -x -C "$tmp/src" --strip-components=1
+	} || { rm -rf -- "$tmp"; die "unpacking $pkg failed"; }
+	rm -rf -- "$tmp/deb"
+	local -a mk=(make -C "$tmp/src" O="$tmp/obj" -j"$(nproc)")
+	if ! {
+		"${mk[@]}" allnoconfig &&
+			"$tmp/src/scripts/kconfig/merge_config.sh" -m -O "$tmp/obj" \
+				"$tmp/obj/.config" "$(_kernel_built_fragment "$name")" &&
+			"${mk[@]}" olddefconfig &&
+			_kernel_check_config "$name" "$tmp/obj/.config" &&
+			"${mk[@]}" bzImage modules &&
+			rel=$("${mk[@]}" -s kernelrelease) &&
+			[[ $rel == "$kver" ]] &&
+			"${mk[@]}" INSTALL_MOD_PATH="$tmp/root" modules_install
+	} >"$logf" 2>&1; then
+		tail -n 30 "$logf" >&2
+		rm -rf -- "$tmp"
+		die "building kernel $name failed${rel:+ (kernelrelease $rel, expected $kver)} (log: $logf)"
+	fi
+	cp "$tmp/obj/arch/x86/boot/bzImage" "$tmp/root/boot/vmlinuz-$kver"
+	cp "$tmp/obj/.config" "$tmp/root/boot/config-$kver"
+	echo "boot/vmlinuz-$kver" >"$tmp/vmlinuz"
+	rm -f -- "$tmp/root/lib/modules/$kver/build" "$tmp/root/lib/modules/$kver/source"
+	echo "$stamp" >"$tmp/built-from"
+	date -u +%FT%TZ >"$tmp/complete"
+	vpd_unlock "kernel-$kver"
+	log "kernel $name ($kver) built in $dir"
+}
+
+# Every CONFIG_X=y/m of the fragment must have survived olddefconfig.
+_kernel_check_config() {
+	local name=$1 config=$2 line lost=()
+	while IFS= read -r line; do
+		[[ $line =~ ^CONFIG_[A-Za-z0-9_]+=[ym]$ ]] || continue
+		grep -qxF -- "$line" "$config" || lost+=("$line")
+	done <"$(_kernel_built_fragment "$name")"
+	((${#lost[@]} == 0)) && return 0
+	echo "kernel $name: options of the fragment lost by olddefconfig (missing dependencies?): ${lost[*]}"
+	return 1
+}
+
+kernel_kdir() {
+	local kver
+	kver=$(kernel_kver "$1") || exit 1
+	if kernel_is_built "$1"; then
+		echo "$(_kernel_dir "$kver")/obj"
+	else
+		echo "/usr/src/linux-headers-$kver"
+	fi
 }
 
 kernel_kver() {
@@ -279,6 +445,10 @@ _kernel_image_pkgs() {
 
 kernel_fetch() {
 	local name=$1 kver dir tmp p
+	if kernel_is_built "$name"; then
+		_kernel_build "$name"
+		return
+	fi
 	kver=$(kernel_kver "$name") || exit 1
 	dir=$(_kernel_dir "$kver")
 	[[ -f $dir/complete ]] && return 0
@@ -562,7 +732,9 @@ _kernel_headers_chroot() {
 kernel_headers() {
 	local name=$1 kver
 	kver=$(kernel_kver "$name") || exit 1
-	if kernel_is_chroot "$name"; then
+	if kernel_is_built "$name"; then
+		_kernel_build "$name"
+	elif kernel_is_chroot "$name"; then
 		_kernel_headers_chroot "$name" "$kver"
 	else
 		_kernel_headers_host "$name" "$kver"
@@ -660,6 +832,6 @@ kernel_build_module() {
 	done
 	shopt -u nullglob dotglob
 	log "building $src for $name ($kver) in $out"
-	(cd "$out" && kernel_in_buildenv "$name" make -C "/usr/src/linux-headers-$kver" M="$out" \
+	(cd "$out" && kernel_in_buildenv "$name" make -C "$(kernel_kdir "$name")" M="$out" \
 		-j"$(nproc)" modules "$@")
 }

@@ -21,7 +21,8 @@
 #                                 driver's exporter; prints the kernel
 #                                 arguments that choose it; 1 if a build failed
 #   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
-#                                 the module (and the importer, if built),
+#                                 the module (and the test modules of
+#                                 tests/kmod, if built),
 #                                 the guest runner, cases and tools
 
 [[ -n ${_VPD_PROJECT_SH:-} ]] && return 0
@@ -87,9 +88,12 @@ vpd_guest_stage() {
 	kver=$(kernel_kver "$name")
 	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/tests"
 	cp "$(vpd_build_dir "$name")/$VPD_MODULE.ko" "$stage/lib/modules/$kver/extra/"
-	if [[ -f $(vpd_importer_dir "$name")/$VPD_IMPORTER.ko ]]; then
-		cp "$(vpd_importer_dir "$name")/$VPD_IMPORTER.ko" "$stage/lib/modules/$kver/extra/"
-	fi
+	local m
+	for m in "$VPD_IMPORTER" vpd-fake-af; do
+		if [[ -f $(vpd_importer_dir "$name")/$m.ko ]]; then
+			cp "$(vpd_importer_dir "$name")/$m.ko" "$stage/lib/modules/$kver/extra/"
+		fi
+	done
 	cp -r "$VPD_TESTS_DIR/guest/run" "$VPD_TESTS_DIR/guest/lib.sh" \
 		"$VPD_TESTS_DIR/guest/cases" "$stage/tests/"
 	vpd_guest_tools "$stage/tests/bin"

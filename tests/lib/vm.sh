@@ -68,6 +68,7 @@ VPD_VM_DEVICES='0000:01:00.0 1234:11e8 edu
 VPD_VM_BASE_MODULES=(vfio-pci vfio_iommu_type1)
 : "${VPD_VM_LOCK=/run/lock/vfio-pci-dmabuf-qemu.lock}"
 : "${VPD_QEMU:=qemu-system-x86_64}"
+: "${VPD_TCG_THREAD:=multi}"
 
 # ---------------------------------------------------------------- initramfs
 
@@ -229,7 +230,7 @@ vm_boot() {
 	# shellcheck disable=SC2054 # commas are QEMU option syntax
 	local -a qemu=(
 		"$VPD_QEMU"
-		-accel tcg,thread=multi -cpu EPYC -machine q35,kernel-irqchip=split
+		-accel "tcg,thread=$VPD_TCG_THREAD" -cpu EPYC -machine q35,kernel-irqchip=split
 		-m 2048 -smp 2 -nodefaults -nographic -no-reboot
 		-chardev "file,id=con0,path=$logf" -serial chardev:con0
 		-qmp "unix:$sock,server=on,wait=off"
@@ -444,8 +445,9 @@ vm_results() {
 VPD_CONSOLE_BAD_RE='Oops|BUG:|WARNING:|Call Trace|possible circular locking dependency|possible recursive locking|inconsistent lock state|suspicious RCU usage|lockdep|KASAN|UBSAN|general protection fault|Kernel panic|soft lockup|hard LOCKUP|blocked for more than|detected stall|self-detected stall'
 # Known harmless matches, removed from a line before it is matched.
 # Boot-time CPU vulnerability notices (SRSO under -cpu EPYC, RETBleed under
-# Intel models) say "WARNING:" but are not kernel warnings.
-VPD_CONSOLE_IGNORE_RE="(Speculative Return Stack Overflow|RETBleed): WARNING: [^|]*|doesn't support requested feature"
+# Intel models) say "WARNING:" but are not kernel warnings; a lockdep kernel
+# announces "RCU lockdep checking is enabled." at boot.
+VPD_CONSOLE_IGNORE_RE="(Speculative Return Stack Overflow|RETBleed): WARNING: [^|]*|doesn't support requested feature|RCU lockdep checking is enabled\\."
 
 # Always returns 0: failures go to the report.
 vm_console_clean() {

@@ -6,7 +6,8 @@
 # drivers/vfio/pci/vfio_pci_dmabuf.c vfio_pci_core_feature_dma_buf(),
 # validate_dmabuf_input(), vfio_pci_core_fill_phys_vec(); vfio_check_feature()
 # in include/linux/vfio.h; vfio_ioctl_device_feature() in vfio_main.c).  The
-# table is the same on every kernel and for every exporter.
+# table is the same on every kernel and for every exporter.  Then a valid
+# request's open_flags must show on the dma-buf fd (dmabuf.fdflags.*).
 # shellcheck source=dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -59,6 +60,8 @@ if dmabuf_bind $T "$DMABUF_IVSHMEM" && dmabuf_bind $T "$DMABUF_E1000"; then
 	else
 		fail $T "want | got: $(first_diff /tmp/dmabuf-errno.want /tmp/dmabuf-errno.got)"
 	fi
+	# A valid request's open_flags reach the fd: O_CLOEXEC, access mode.
+	dmabuf_run fdflags dmabuf.fdflags "$DMABUF_IVSHMEM" 2
 fi
 unbind "$DMABUF_IVSHMEM"
 unbind "$DMABUF_E1000"

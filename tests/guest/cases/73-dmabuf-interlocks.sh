@@ -6,7 +6,9 @@
 # stays off, mapping fails with ENODEV; once it is back, a new mapping works
 # and DMA lands.  Close of the device fd revokes for good (the dma-buf fd
 # stays valid and closes cleanly), and the device can be unbound while the
-# dma-buf lives.  ivshmem sits behind a root port (bus reset); NVMe has FLR.
+# dma-buf lives.  ivshmem sits behind a root port (bus reset); NVMe has FLR;
+# an AF FLR request (through config space) goes to ivshmem with an emulated
+# AF capability (tests/kmod/vpd-fake-af.c).
 # shellcheck source=dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -24,6 +26,18 @@ interlock decode "$DMABUF_IVSHMEM"
 interlock d3hot "$DMABUF_NVME"
 interlock reset "$DMABUF_IVSHMEM"
 interlock flr "$DMABUF_NVME"
+# No QEMU device has an AF capability: vpd-fake-af emulates one on ivshmem
+# (loaded before the bind, where the exporter looks for it).
+if [ -n "$DMABUF_IVSHMEM" ]; then
+	unbind "$DMABUF_IVSHMEM"
+	if out=$(modprobe vpd-fake-af bdf="$DMABUF_IVSHMEM" 2>&1); then
+		interlock af-flr "$DMABUF_IVSHMEM"
+		unbind "$DMABUF_IVSHMEM"
+		rmmod vpd-fake-af || fail $T.af-flr "rmmod vpd-fake-af failed"
+	else
+		fail $T.af-flr "modprobe vpd-fake-af bdf=$DMABUF_IVSHMEM: $out"
+	fi
+fi
 interlock hot-reset "$DMABUF_IVSHMEM"
 interlock sysfs-reset "$DMABUF_IVSHMEM"
 interlock low-power "$DMABUF_IVSHMEM"
