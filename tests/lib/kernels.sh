@@ -182,9 +182,9 @@ _kernels_conf_names() {
 	while read -r n first _; do
 		[[ -z $n || $n == \#* ]] && continue
 		if [[ $first == @build ]]; then
-			[[ $1 == built ]] && echo "$n"
+			[[ $1 != built ]] || echo "$n"
 		else
-			[[ $1 == distro ]] && echo "$n"
+			[[ $1 != distro ]] || echo "$n"
 		fi
 	done <"$VPD_KERNELS_CONF"
 }
