@@ -24,6 +24,7 @@ run() {
 run style.sh
 run build.sh "${kernels[@]}"
 run dkms.sh "${kernels[@]}"
+run packages.sh
 # The rig itself first: the test machine is as expected, and a failing, a
 # hanging and a crashing guest are reported as failures.
 run vm-smoke.sh --selftest "${kernels[@]}"
