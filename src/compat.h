@@ -16,6 +16,15 @@
 #include "vpd_config.h"
 
 /*
+ * __counted_by() came to 6.1.y in a stable update: Debian's 6.1.0-50
+ * (bookworm's point release) lacks it, 6.1.0-56 has it.  A macro, so it
+ * needs no probe; without it the flexible arrays are just not annotated.
+ */
+#ifndef __counted_by
+#define __counted_by(member)
+#endif
+
+/*
  * vfio_device_ops members that only some kernels have.  Each expands to
  * designated initialisers for the ops table, or to nothing.
  */

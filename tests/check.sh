@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # make check: every test of the project, on every distro kernel of
-# tests/kernels.conf (or those named in VPD_KERNELS) and on the kernels the
-# rig builds itself (its "@build" lines, or VPD_BUILT_KERNELS; empty: none).
+# tests/kernels.conf (or those named in VPD_KERNELS), the build alone on its
+# "@headers" kernels (or VPD_HEADERS_KERNELS), and on the kernels the rig
+# builds itself (its "@build" lines, or VPD_BUILT_KERNELS; empty: none).
 # Needs root on Debian bookworm; installs what it needs.  The last line is
 # "N passed, N failed, N skipped".
 set -euo pipefail
@@ -22,7 +23,8 @@ run() {
 }
 
 run style.sh
-run build.sh "${kernels[@]}"
+read -r -a headers_only <<<"${VPD_HEADERS_KERNELS-$(kernels_headers_list | tr '\n' ' ')}"
+run build.sh "${kernels[@]}" ${headers_only[@]+"${headers_only[@]}"}
 run dkms.sh "${kernels[@]}"
 run packages.sh
 # The rig itself first: the test machine is as expected, and a failing, a

@@ -6,6 +6,7 @@
 #   kapt_update [--force]       refresh the private lists when missing or >12 h old
 #   kernels_list                the distro kernels of tests/kernels.conf
 #   kernels_built_list          the kernels the rig builds from source (@build)
+#   kernels_headers_list        distro kernels only built against (@headers)
 #   kernel_is_built NAME        true if NAME is built from source
 #   kernel_suites NAME          the suites of NAME (one line, space separated)
 #   kernel_suite NAME           the suite NAME's ABI was resolved from
@@ -181,11 +182,11 @@ _kernels_conf_names() {
 	[[ -r $VPD_KERNELS_CONF ]] || die "kernel matrix not readable: $VPD_KERNELS_CONF"
 	while read -r n first _; do
 		[[ -z $n || $n == \#* ]] && continue
-		if [[ $first == @build ]]; then
-			[[ $1 != built ]] || echo "$n"
-		else
-			[[ $1 != distro ]] || echo "$n"
-		fi
+		case $first in
+		@build) [[ $1 != built ]] || echo "$n" ;;
+		@headers) [[ $1 != headers ]] || echo "$n" ;;
+		*) [[ $1 != distro ]] || echo "$n" ;;
+		esac
 	done <"$VPD_KERNELS_CONF"
 }
 
@@ -197,6 +198,10 @@ kernels_built_list() {
 	_kernels_conf_names built
 }
 
+kernels_headers_list() {
+	_kernels_conf_names headers
+}
+
 kernel_is_built() {
 	local -a s
 	read -r -a s <<<"$(_kernel_conf_line "$1")" || true
@@ -206,6 +211,7 @@ kernel_is_built() {
 kernel_suites() {
 	local -a s
 	read -r -a s <<<"$(_kernel_conf_line "$1")"
+	[[ ${s[0]} != @headers ]] || s=("${s[@]:1}")
 	echo "${s[*]}"
 }
 
@@ -222,6 +228,7 @@ _kernel_resolve() {
 	local suites suite out ver dep best_ver='' best_kver='' best_suite=''
 	local re='(^|[ ,])linux-image-([0-9][^ ,]*)([ ,(]|$)'
 	suites=$(_kernel_conf_line "$name") || exit 1
+	suites=${suites#@headers }
 	kapt_update --if-stale
 	local cf=$VPD_APT_DIR/resolved/$name
 	if [[ -f $cf && $cf -nt $VPD_APT_DIR/updated.stamp ]] &&
