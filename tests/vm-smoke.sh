@@ -8,7 +8,7 @@
 #   --selftest   also boot two broken guests (one failing case, one hang) and
 #                check that the rig reports them as FAIL
 # env: VPD_LOG_DIR (default $VPD_CACHE/logs/vm-smoke), VPD_VM_TIMEOUT,
-#      VPD_SELFTEST_TIMEOUT (hang test deadline, default 60 s)
+#      VPD_SELFTEST_TIMEOUT (hang test deadline, default 30 s)
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR source=lib/vm.sh
@@ -122,7 +122,7 @@ selftest_guest() {
 # Guests that must be reported as failing: a failing case, a hang, a crash.
 selftest_one() {
 	local name=$1 rc inner
-	local deadline=${VPD_SELFTEST_TIMEOUT:-60}
+	local deadline=${VPD_SELFTEST_TIMEOUT:-30}
 
 	selftest_guest "$name" fail "${VPD_VM_TIMEOUT:-600}" '#!/bin/sh
 echo "VMTEST: PASS selftest-ok"
