@@ -16,8 +16,8 @@
 # Usage: tests/packages.sh [KERNEL] (a distro kernel whose headers install
 # on this host, for the refusal tests; default: the first such of the matrix)
 set -euo pipefail
-# shellcheck source-path=SCRIPTDIR source=lib/kernels.sh
-source "$(dirname -- "$0")/lib/kernels.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/project.sh
+source "$(dirname -- "$0")/lib/project.sh"
 # shellcheck source=lib/report.sh
 source "$VPD_LIB_DIR/report.sh"
 
@@ -45,9 +45,7 @@ fi
 
 # A copy of the tree: packaging writes into debian/ and dist/.
 tree=$work/tree
-mkdir -p "$tree"
-tar -C "$VPD_TOP" --exclude=./.git --exclude=./dist -cf - . | tar -C "$tree" -xf -
-make -C "$tree" clean KDIR=/nonexistent >/dev/null 2>&1 || true
+vpd_tree_copy "$tree"
 
 # deb_or_rpm_content KIND FILE LISTING SCRIPTS: the shared content checks.
 content_check() {

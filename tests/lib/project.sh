@@ -20,6 +20,8 @@
 #                                 guest that runs only CASE with this
 #                                 driver's exporter; prints the kernel
 #                                 arguments that choose it; 1 if a build failed
+#   vpd_tree_copy DIR             a clean copy of the source tree in DIR (for
+#                                 builds that write into it: packaging)
 #   vpd_guest_stage NAME STAGE    fill STAGE with what a guest test run needs:
 #                                 the module (and the test modules of
 #                                 tests/kmod, if built),
@@ -64,6 +66,13 @@ vpd_build_importer() {
 	mkdir -p -- "$root" "$out"
 	cp -a -- "$VPD_TOP/src" "$root/src"
 	kernel_build_module "$name" "$VPD_TESTS_DIR/kmod" "$out" "$@" >"$log" 2>&1
+}
+
+vpd_tree_copy() {
+	local dir=$1
+	mkdir -p -- "$dir"
+	tar -C "$VPD_TOP" --exclude=./.git --exclude=./dist -cf - . | tar -C "$dir" -xf -
+	make -C "$dir" clean KDIR=/nonexistent >/dev/null 2>&1 || true
 }
 
 # Compiler warnings and errors, and everything sparse says, look like
