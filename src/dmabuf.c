@@ -33,6 +33,19 @@
 
 VPD_IMPORT_NS_DMA_BUF();
 
+/*
+ * The most DMA segments one mapping may have: 2^19 scatterlist entries
+ * (16 MiB of them), enough for a 32 GiB BAR mapped for an importer with
+ * the PCI default 64 KiB segment limit.  Ranges may overlap, so without a
+ * bound a small request could ask for an arbitrarily large table.
+ */
+#define VPD_MAP_MAX_SEGS	BIT(19)
+
+static unsigned int revoke_warn_sec = 10;
+module_param(revoke_warn_sec, uint, 0644);
+MODULE_PARM_DESC(revoke_warn_sec,
+		 "A revocation that waits for importers longer than this (seconds, default 10) names them in the log, and again every as long");
+
 struct vpd_range {
 	phys_addr_t phys;
 	u64 len;
@@ -41,21 +54,26 @@ struct vpd_range {
 /* One exported dma-buf. */
 struct vpd_dmabuf {
 	struct dma_buf *dmabuf;
-	/* Kept alive by a reference on its vfio_device until release. */
-	struct vpd_device *vpd;
-	/* On vpd->exp.dmabufs, under exp.lock. */
+	/* A reference of its own: the exporter state outlives every dma-buf. */
+	struct vpd_exporter *exp;
+	/*
+	 * The exporting function.  Only map dereferences it, and only while
+	 * @revoked is false: close and remove revoke (under the resv lock)
+	 * before the device can go away.
+	 */
+	struct pci_dev *pdev;
+	/* On exp->dmabufs until the device is closed, under exp->lock. */
 	struct list_head node;
-	/* Revoked for good: the device was closed.  Under exp.lock. */
-	bool dead;
 	/* Under the dma-buf's resv lock. */
 	bool revoked;
-	unsigned int nr_mapped;
+	/* Mappings handed out and not unmapped yet; revocation waits for 0. */
+	atomic_t nr_mapped;
 	unsigned int bar;
 	/* Bus address minus CPU physical address of the BAR. */
 	u64 bus_offset;
 	char name[32];
 	u32 nr_ranges;
-	struct vpd_range ranges[] __counted_by(nr_ranges);
+	struct vpd_range *ranges;
 };
 
 /* Per attachment, under the dma-buf's resv lock. */
@@ -72,6 +90,19 @@ struct vpd_mapping {
 	u32 nr_ranges;
 	dma_addr_t addr[] __counted_by(nr_ranges);
 };
+
+static void vpd_exporter_free(struct kref *kref)
+{
+	struct vpd_exporter *exp = container_of(kref, struct vpd_exporter, kref);
+
+	mutex_destroy(&exp->lock);
+	kfree(exp);
+}
+
+static void vpd_exporter_put(struct vpd_exporter *exp)
+{
+	kref_put(&exp->kref, vpd_exporter_free);
+}
 
 /* ------------------------------------------------------------------ */
 /* Accessibility: when may importers reach the BAR?                    */
@@ -93,7 +124,80 @@ static bool vpd_bars_reachable(struct vpd_device *vpd)
 	return pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
 }
 
-/* Revoke (or restore) one dma-buf; exp.lock held. */
+/* Whether importers must be kept off the BARs now; exp->lock held. */
+static bool vpd_access_revoked(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = vpd->exp;
+
+	lockdep_assert_held(&exp->lock);
+	return !exp->open || exp->gone || exp->blocked ||
+	       !vpd_bars_reachable(vpd);
+}
+
+static unsigned long vpd_revoke_warn_jiffies(void)
+{
+	return msecs_to_jiffies(clamp(READ_ONCE(revoke_warn_sec), 1U, 3600U) *
+				MSEC_PER_SEC);
+}
+
+/*
+ * Fences of work importers queued on the dma-buf must be done before the
+ * BAR goes away.  Waits as long as they take, naming the dma-buf while it
+ * does; resv lock held.
+ */
+static void vpd_wait_fences(struct vpd_dmabuf *priv)
+{
+	unsigned long start = jiffies;
+
+	while (!dma_resv_wait_timeout(priv->dmabuf->resv,
+				      DMA_RESV_USAGE_BOOKKEEP, false,
+				      vpd_revoke_warn_jiffies()))
+		pr_warn_ratelimited("%s: revocation has waited %u s for importers' fences\n",
+				    priv->name,
+				    jiffies_to_msecs(jiffies - start) / 1000);
+}
+
+/* Name the importers that still hold a mapping of a revoked dma-buf. */
+static void vpd_name_late_importers(struct vpd_dmabuf *priv,
+				    unsigned int secs)
+{
+	struct dma_buf *dmabuf = priv->dmabuf;
+	struct dma_buf_attachment *attach;
+
+	/* The late importer may be sitting on the lock: do not queue behind it. */
+	if (!dma_resv_trylock(dmabuf->resv)) {
+		pr_warn_ratelimited("%s: revocation has waited %u s for an importer that holds the dma-buf's reservation lock\n",
+				    priv->name, secs);
+		return;
+	}
+	list_for_each_entry(attach, &dmabuf->attachments, node) {
+		struct vpd_attachment *va = attach->priv;
+
+		if (va && va->maps)
+			dev_warn_ratelimited(attach->dev,
+					     "%s was revoked %u s ago and this importer still has not unmapped it\n",
+					     priv->name, secs);
+	}
+	dma_resv_unlock(dmabuf->resv);
+}
+
+/*
+ * Importers unmap from their invalidate callback, or soon after it.  The
+ * revocation is synchronous, so this waits for them however long they take,
+ * and names them every revoke_warn_sec seconds while it does.
+ */
+static void vpd_wait_unmapped(struct vpd_dmabuf *priv)
+{
+	unsigned long start = jiffies;
+
+	while (!wait_event_timeout(priv->exp->unmapped,
+				   !atomic_read(&priv->nr_mapped),
+				   vpd_revoke_warn_jiffies()))
+		vpd_name_late_importers(priv,
+					jiffies_to_msecs(jiffies - start) / 1000);
+}
+
+/* Revoke (or restore) one dma-buf; exp->lock held. */
 static void vpd_dmabuf_set_revoked(struct vpd_dmabuf *priv, bool revoke)
 {
 	struct dma_buf *dmabuf = priv->dmabuf;
@@ -102,32 +206,27 @@ static void vpd_dmabuf_set_revoked(struct vpd_dmabuf *priv, bool revoke)
 	priv->revoked = revoke;
 	vpd_dma_buf_invalidate(dmabuf);
 	if (revoke)
-		dma_resv_wait_timeout(dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP,
-				      false, MAX_SCHEDULE_TIMEOUT);
+		vpd_wait_fences(priv);
 	dma_resv_unlock(dmabuf->resv);
 
-	/* Importers unmap from their invalidate callback, or soon after. */
 	if (revoke)
-		wait_event(priv->vpd->exp.unmapped, !READ_ONCE(priv->nr_mapped));
+		vpd_wait_unmapped(priv);
 }
 
-/* Bring every live dma-buf in line with the device's state; exp.lock held. */
+/* Bring every live dma-buf in line with the device's state; exp->lock held. */
 static void __vpd_sync_access(struct vpd_device *vpd)
 {
-	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_exporter *exp = vpd->exp;
 	struct vpd_dmabuf *priv;
 	bool revoke;
 
-	lockdep_assert_held(&exp->lock);
-
-	revoke = !exp->open || exp->blocked || !vpd_bars_reachable(vpd);
+	revoke = vpd_access_revoked(vpd);
 	if (revoke == exp->revoked)
 		return;
 
 	exp->revoked = revoke;
 	list_for_each_entry(priv, &exp->dmabufs, node)
-		if (!priv->dead)
-			vpd_dmabuf_set_revoked(priv, revoke);
+		vpd_dmabuf_set_revoked(priv, revoke);
 }
 
 /*
@@ -136,14 +235,14 @@ static void __vpd_sync_access(struct vpd_device *vpd)
  */
 static void vpd_update_access(struct vpd_device *vpd, int delta)
 {
-	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_exporter *exp = vpd->exp;
 
 	if (!exp->enabled)
 		return;
 	mutex_lock(&exp->lock);
 	if (delta > 0)
 		exp->blocked++;
-	else if (delta < 0 && !WARN_ON(!exp->blocked))
+	else if (delta < 0 && exp->blocked)
 		exp->blocked--;
 	__vpd_sync_access(vpd);
 	mutex_unlock(&exp->lock);
@@ -185,7 +284,7 @@ void vpd_unblock_access(struct vpd_device *vpd)
 bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
 				loff_t pos)
 {
-	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_exporter *exp = vpd->exp;
 	const loff_t end = pos + count;
 	const unsigned int regs[] = {
 		PCI_COMMAND,
@@ -201,11 +300,15 @@ bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
 	return false;
 }
 
-void vpd_exporter_init(struct vpd_device *vpd, bool enabled)
+int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,
+		      bool enabled)
 {
-	struct vpd_exporter *exp = &vpd->exp;
-	struct pci_dev *pdev = vpd->core.pdev;
+	struct vpd_exporter *exp;
 
+	exp = kzalloc_obj(*exp);
+	if (!exp)
+		return -ENOMEM;
+	kref_init(&exp->kref);
 	exp->enabled = enabled;
 	mutex_init(&exp->lock);
 	INIT_LIST_HEAD(&exp->dmabufs);
@@ -214,39 +317,65 @@ void vpd_exporter_init(struct vpd_device *vpd, bool enabled)
 	exp->pm_cap = pdev->pm_cap;
 	exp->pcie_cap = pdev->pcie_cap;
 	exp->af_cap = pci_find_capability(pdev, PCI_CAP_ID_AF);
+	vpd->exp = exp;
+	return 0;
+}
+
+/* The vfio_device is being freed; its dma-bufs may live on. */
+void vpd_exporter_release(struct vpd_device *vpd)
+{
+	vpd_exporter_put(vpd->exp);
+	vpd->exp = NULL;
+}
+
+/* Set one of the exporter's conditions and bring the dma-bufs in line. */
+static void vpd_exporter_set(struct vpd_device *vpd, bool *cond, bool val)
+{
+	struct vpd_exporter *exp = vpd->exp;
+
+	if (!exp->enabled)
+		return;
+	mutex_lock(&exp->lock);
+	*cond = val;
+	__vpd_sync_access(vpd);
+	mutex_unlock(&exp->lock);
 }
 
 /* The device was opened: dma-bufs exported from now on may be usable. */
 void vpd_exporter_open(struct vpd_device *vpd)
 {
-	struct vpd_exporter *exp = &vpd->exp;
-
-	if (!exp->enabled)
-		return;
-	mutex_lock(&exp->lock);
-	exp->open = true;
-	__vpd_sync_access(vpd);
-	mutex_unlock(&exp->lock);
+	vpd_exporter_set(vpd, &vpd->exp->open, true);
 }
 
 /*
  * The device is being closed (last fd): revoke every dma-buf for good,
- * before vfio_pci_core disables the device.  The dma-bufs themselves live
- * on until their last user drops them.
+ * before vfio_pci_core disables the device, and detach them from it.  The
+ * dma-bufs themselves live on, revoked, until their last user drops them;
+ * they keep only the exporter state alive, not the device.
  */
 void vpd_exporter_close(struct vpd_device *vpd)
 {
-	struct vpd_exporter *exp = &vpd->exp;
-	struct vpd_dmabuf *priv;
+	struct vpd_exporter *exp = vpd->exp;
+	struct vpd_dmabuf *priv, *tmp;
 
 	if (!exp->enabled)
 		return;
 	mutex_lock(&exp->lock);
 	exp->open = false;
 	__vpd_sync_access(vpd);
-	list_for_each_entry(priv, &exp->dmabufs, node)
-		priv->dead = true;
+	list_for_each_entry_safe(priv, tmp, &exp->dmabufs, node)
+		list_del_init(&priv->node);
 	mutex_unlock(&exp->lock);
+}
+
+/*
+ * The device is being unbound or unplugged.  vfio waits in unregister until
+ * userspace closes the device, possibly for a long time; the BAR must not
+ * be reached from now on, so revoke for good before that wait.
+ */
+void vpd_exporter_remove(struct vpd_device *vpd)
+{
+	vpd_exporter_set(vpd, &vpd->exp->gone, true);
 }
 
 /* ------------------------------------------------------------------ */
@@ -285,8 +414,11 @@ static void vpd_dmabuf_detach(struct dma_buf *dmabuf,
 /*
  * pin: a mapping that cannot be revoked must never exist.  Where the
  * dma-buf core pins around every mapping (VPD_MAP_PINS), that pin is
- * accepted and counted, and an importer's own pin is told apart in map;
- * elsewhere every pin is an importer's own and is refused here.
+ * accepted and counted; it comes right before the map, so a pin of an
+ * attachment that is mapped already (importers map an attachment once) is
+ * the importer's own and is refused here, and one taken before the first
+ * map is told apart in map.  Elsewhere every pin is an importer's own and
+ * is refused.
  */
 static int vpd_dmabuf_pin(struct dma_buf_attachment *attach)
 {
@@ -294,7 +426,7 @@ static int vpd_dmabuf_pin(struct dma_buf_attachment *attach)
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
-	if (!VPD_MAP_PINS) {
+	if (!VPD_MAP_PINS || va->maps) {
 		dev_warn_ratelimited(attach->dev,
 				     "refusing to pin %s: its mappings must stay revocable\n",
 				     attach->dmabuf->exp_name);
@@ -309,7 +441,7 @@ static void vpd_dmabuf_unpin(struct dma_buf_attachment *attach)
 	struct vpd_attachment *va = attach->priv;
 
 	dma_resv_assert_held(attach->dmabuf->resv);
-	if (!WARN_ON(!va->pins))
+	if (va->pins)
 		va->pins--;
 }
 
@@ -323,12 +455,42 @@ static bool vpd_pinned_by_importer(struct vpd_attachment *va)
 	return VPD_MAP_PINS && va->pins > va->maps + 1;
 }
 
-static unsigned int vpd_seg_max(struct device *dev)
+/*
+ * The largest DMA segment for @dev, a multiple of the page size; -EINVAL if
+ * its limit is below a page (segments are page aligned).
+ */
+static int vpd_seg_max(struct device *dev, unsigned int *seg_max)
 {
 	unsigned int max = dma_get_max_seg_size(dev);
 
-	/* Keep segments page aligned. */
-	return max_t(unsigned int, rounddown(max, PAGE_SIZE), PAGE_SIZE);
+	if (max < PAGE_SIZE) {
+		dev_warn_ratelimited(dev, "cannot map a BAR dma-buf: the DMA segment limit %u is below the page size\n",
+				     max);
+		return -EINVAL;
+	}
+	*seg_max = rounddown(max, PAGE_SIZE);
+	return 0;
+}
+
+/* Scatterlist entries for @priv in @seg_max pieces, at most VPD_MAP_MAX_SEGS. */
+static int vpd_count_segs(const struct vpd_dmabuf *priv, struct device *dev,
+			  unsigned int seg_max, unsigned int *nents)
+{
+	u64 total = 0;
+	u32 i;
+
+	for (i = 0; i < priv->nr_ranges; i++) {
+		u64 segs = DIV_ROUND_UP_ULL(priv->ranges[i].len, seg_max);
+
+		if (check_add_overflow(total, segs, &total) ||
+		    total > VPD_MAP_MAX_SEGS) {
+			dev_warn_ratelimited(dev, "cannot map %s: more than %lu DMA segments of %u bytes\n",
+					     priv->name, VPD_MAP_MAX_SEGS, seg_max);
+			return -EINVAL;
+		}
+	}
+	*nents = total;
+	return 0;
 }
 
 static void vpd_unmap_ranges(struct vpd_dmabuf *priv, struct device *dev,
@@ -343,46 +505,17 @@ static void vpd_unmap_ranges(struct vpd_dmabuf *priv, struct device *dev,
 					   priv->ranges[i].len, dir, 0);
 	map->sgt.orig_nents = map->nents;
 	sg_free_table(&map->sgt);
-	kfree(map);
+	kvfree(map);
 }
 
-static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
-					  struct device *dev,
-					  enum dma_data_direction dir)
+/* Fill the table: each range in seg_max pieces, mapped for @dev. */
+static int vpd_fill_segs(struct vpd_dmabuf *priv, struct device *dev,
+			 struct vpd_mapping *map, unsigned int seg_max,
+			 enum dma_data_direction dir)
 {
-	struct pci_dev *pdev = priv->vpd->core.pdev;
-	unsigned int seg_max = vpd_seg_max(dev);
-	struct vpd_mapping *map;
-	struct scatterlist *sg;
-	unsigned int nents = 0;
-	const char *why;
+	struct scatterlist *sg = map->sgt.sgl;
 	u32 i;
-	int ret;
 
-	map = kzalloc(struct_size(map, addr, priv->nr_ranges), GFP_KERNEL);
-	if (!map)
-		return ERR_PTR(-ENOMEM);
-	map->nr_ranges = priv->nr_ranges;
-
-	map->path = vpd_p2p_path(pdev, dev, &why);
-	if (map->path == VPD_P2P_NONE) {
-		dev_warn_ratelimited(dev, "cannot reach %s BAR %u peer-to-peer: %s\n",
-				     pci_name(pdev), priv->bar, why);
-		kfree(map);
-		return ERR_PTR(-EINVAL);
-	}
-
-	for (i = 0; i < priv->nr_ranges; i++)
-		nents += DIV_ROUND_UP_ULL(priv->ranges[i].len, seg_max);
-
-	ret = sg_alloc_table(&map->sgt, nents, GFP_KERNEL);
-	if (ret) {
-		kfree(map);
-		return ERR_PTR(ret);
-	}
-	map->nents = nents;
-
-	sg = map->sgt.sgl;
 	for (i = 0; i < priv->nr_ranges; i++) {
 		const struct vpd_range *r = &priv->ranges[i];
 		dma_addr_t base;
@@ -394,16 +527,59 @@ static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
 			base = dma_map_resource(dev, r->phys, r->len, dir, 0);
 			if (dma_mapping_error(dev, base)) {
 				vpd_unmap_ranges(priv, dev, map, i, dir);
-				return ERR_PTR(-ENOMEM);
+				return -ENOMEM;
 			}
 		}
 		map->addr[i] = base;
 
+		/* vpd_count_segs() sized the table for exactly these pieces. */
 		for (off = 0; off < r->len; off += sg_dma_len(sg), sg = sg_next(sg)) {
 			sg_dma_address(sg) = base + off;
 			sg_dma_len(sg) = min_t(u64, r->len - off, seg_max);
 		}
 	}
+	return 0;
+}
+
+static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
+					  struct device *dev,
+					  enum dma_data_direction dir)
+{
+	struct vpd_mapping *map;
+	unsigned int seg_max, nents;
+	const char *why;
+	int ret;
+
+	ret = vpd_seg_max(dev, &seg_max);
+	if (!ret)
+		ret = vpd_count_segs(priv, dev, seg_max, &nents);
+	if (ret)
+		return ERR_PTR(ret);
+
+	map = kvzalloc(struct_size(map, addr, priv->nr_ranges),
+		       GFP_KERNEL | __GFP_NOWARN);
+	if (!map)
+		return ERR_PTR(-ENOMEM);
+	map->nr_ranges = priv->nr_ranges;
+
+	map->path = vpd_p2p_path(priv->pdev, dev, &why);
+	if (map->path == VPD_P2P_NONE) {
+		dev_warn_ratelimited(dev, "cannot reach %s BAR %u peer-to-peer: %s\n",
+				     pci_name(priv->pdev), priv->bar, why);
+		kvfree(map);
+		return ERR_PTR(-EINVAL);
+	}
+
+	ret = sg_alloc_table(&map->sgt, nents, GFP_KERNEL | __GFP_NOWARN);
+	if (ret) {
+		kvfree(map);
+		return ERR_PTR(ret);
+	}
+	map->nents = nents;
+
+	ret = vpd_fill_segs(priv, dev, map, seg_max, dir);
+	if (ret)
+		return ERR_PTR(ret);
 
 	/* DMA addresses only: no CPU pages to walk (as upstream's exporter). */
 	map->sgt.orig_nents = 0;
@@ -419,6 +595,7 @@ static struct sg_table *vpd_dmabuf_map(struct dma_buf_attachment *attach,
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 
+	/* Not revoked: the device is open, so priv->pdev is valid below. */
 	if (priv->revoked)
 		return ERR_PTR(-ENODEV);
 
@@ -434,7 +611,7 @@ static struct sg_table *vpd_dmabuf_map(struct dma_buf_attachment *attach,
 		return ERR_CAST(map);
 
 	va->maps++;
-	priv->nr_mapped++;
+	atomic_inc(&priv->nr_mapped);
 	return &map->sgt;
 }
 
@@ -449,23 +626,30 @@ static void vpd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	dma_resv_assert_held(attach->dmabuf->resv);
 
 	vpd_unmap_ranges(priv, attach->dev, map, map->nr_ranges, dir);
-	va->maps--;
-	if (!--priv->nr_mapped)
-		wake_up_all(&priv->vpd->exp.unmapped);
+	if (va->maps)
+		va->maps--;
+	if (atomic_dec_return(&priv->nr_mapped) <= 0)
+		wake_up_all(&priv->exp->unmapped);
+}
+
+static void vpd_dmabuf_free(struct vpd_dmabuf *priv)
+{
+	vpd_exporter_put(priv->exp);
+	kvfree(priv->ranges);
+	kfree(priv);
 }
 
 static void vpd_dmabuf_release(struct dma_buf *dmabuf)
 {
 	struct vpd_dmabuf *priv = dmabuf->priv;
-	struct vpd_device *vpd = priv->vpd;
+	struct vpd_exporter *exp = priv->exp;
 
-	mutex_lock(&vpd->exp.lock);
-	list_del(&priv->node);
-	mutex_unlock(&vpd->exp.lock);
+	/* Still linked if the device is open; close unlinks otherwise. */
+	mutex_lock(&exp->lock);
+	list_del_init(&priv->node);
+	mutex_unlock(&exp->lock);
 
-	/* May free the device: touch nothing of it after this. */
-	put_device(&vpd->core.vdev.device);
-	kfree(priv);
+	vpd_dmabuf_free(priv);
 }
 
 static const struct dma_buf_ops vpd_dmabuf_ops = {
@@ -485,37 +669,38 @@ static const struct dma_buf_ops vpd_dmabuf_ops = {
 static int vpd_check_ranges(const struct vfio_region_dma_range *ranges,
 			    u32 nr, size_t *size)
 {
-	size_t total = 0;
+	u64 total = 0;
 	u32 i;
 
 	for (i = 0; i < nr; i++) {
 		if (!ranges[i].length || !PAGE_ALIGNED(ranges[i].offset) ||
 		    !PAGE_ALIGNED(ranges[i].length))
 			return -EINVAL;
-		if (check_add_overflow(total, (size_t)ranges[i].length, &total))
+		if (check_add_overflow(total, ranges[i].length, &total))
 			return -EINVAL;
 	}
 	/* The top bit is reserved by the DMA API's IOVA allocator. */
-	if ((u64)total & BIT_ULL(63))
+	if (total & BIT_ULL(63) || total != (size_t)total)
 		return -EINVAL;
 
 	*size = total;
 	return 0;
 }
 
-/* CPU physical addresses of the ranges, inside the BAR. */
+/* CPU physical addresses of the ranges, inside the BAR at @start. */
 static int vpd_fill_ranges(struct vpd_dmabuf *priv,
 			   const struct vfio_region_dma_range *ranges,
-			   phys_addr_t start, u64 len)
+			   u64 start, u64 len)
 {
 	u32 i;
 
 	for (i = 0; i < priv->nr_ranges; i++) {
-		phys_addr_t phys, end;
+		u64 phys, end;
 
-		if (check_add_overflow(start, (phys_addr_t)ranges[i].offset, &phys) ||
-		    check_add_overflow(phys, (phys_addr_t)ranges[i].length, &end))
+		if (check_add_overflow(start, ranges[i].offset, &phys) ||
+		    check_add_overflow(phys, ranges[i].length, &end))
 			return -EOVERFLOW;
+		/* Inside the BAR, so it fits phys_addr_t. */
 		if (end > start + len)
 			return -EINVAL;
 		priv->ranges[i].phys = phys;
@@ -533,15 +718,25 @@ static struct vpd_dmabuf *vpd_dmabuf_alloc(struct vpd_device *vpd,
 	struct vpd_dmabuf *priv;
 	int ret;
 
-	priv = kzalloc(struct_size(priv, ranges, req->nr_ranges), GFP_KERNEL);
+	priv = kzalloc_obj(*priv);
 	if (!priv)
 		return ERR_PTR(-ENOMEM);
-	priv->nr_ranges = req->nr_ranges;
-	priv->vpd = vpd;
+	kref_get(&vpd->exp->kref);
+	priv->exp = vpd->exp;
+	priv->pdev = pdev;
 	priv->bar = bar;
 	INIT_LIST_HEAD(&priv->node);
 	snprintf(priv->name, sizeof(priv->name), "vfio-pci-dmabuf:%s",
 		 pci_name(pdev));
+
+	/* As many ranges as memdup_array_user() took: never a warning. */
+	priv->ranges = kvcalloc(req->nr_ranges, sizeof(*priv->ranges),
+				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!priv->ranges) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	priv->nr_ranges = req->nr_ranges;
 
 	/* Only memory BARs can be reached peer-to-peer. */
 	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {
@@ -557,15 +752,16 @@ static struct vpd_dmabuf *vpd_dmabuf_alloc(struct vpd_device *vpd,
 		goto err;
 	return priv;
 err:
-	kfree(priv);
+	vpd_dmabuf_free(priv);
 	return ERR_PTR(ret);
 }
 
+/* Export @priv and install its fd; consumes @priv in every case. */
 static int vpd_dmabuf_publish(struct vpd_device *vpd, struct vpd_dmabuf *priv,
 			      size_t size, u32 open_flags)
 {
 	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-	struct vpd_exporter *exp = &vpd->exp;
+	struct vpd_exporter *exp = vpd->exp;
 	struct dma_buf *dmabuf;
 	int fd;
 
@@ -576,27 +772,28 @@ static int vpd_dmabuf_publish(struct vpd_device *vpd, struct vpd_dmabuf *priv,
 	exp_info.priv = priv;
 
 	dmabuf = dma_buf_export(&exp_info);
-	if (IS_ERR(dmabuf))
+	if (IS_ERR(dmabuf)) {
+		vpd_dmabuf_free(priv);
 		return PTR_ERR(dmabuf);
+	}
+	/* From here dma_buf_put() frees priv, through vpd_dmabuf_release(). */
 	priv->dmabuf = dmabuf;
 
 	/*
-	 * From here dma_buf_put() frees priv through vpd_dmabuf_release(),
-	 * which drops this reference: the vfio_device (and so exp) outlives
-	 * every dma-buf, also after the device fd is closed and unbound.
+	 * Born in the state the device is in now, not in the last one seen:
+	 * a low-power exit may have happened without our hooks.
 	 */
-	get_device(&vpd->core.vdev.device);
-
 	mutex_lock(&exp->lock);
-	dma_resv_lock(priv->dmabuf->resv, NULL);
+	__vpd_sync_access(vpd);
+	dma_resv_lock(dmabuf->resv, NULL);
 	priv->revoked = exp->revoked;
-	dma_resv_unlock(priv->dmabuf->resv);
+	dma_resv_unlock(dmabuf->resv);
 	list_add_tail(&priv->node, &exp->dmabufs);
 	mutex_unlock(&exp->lock);
 
-	fd = dma_buf_fd(priv->dmabuf, open_flags);
+	fd = dma_buf_fd(dmabuf, open_flags);
 	if (fd < 0)
-		dma_buf_put(priv->dmabuf);
+		dma_buf_put(dmabuf);
 	return fd;
 }
 
@@ -630,6 +827,7 @@ int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
 	    vpd_setup_barmap(&vpd->core, req.region_index))
 		return -ENODEV;
 
+	/* Bounded by what kmalloc gives without a warning (4 MiB here). */
 	ranges = memdup_array_user(uarg->dma_ranges, req.nr_ranges,
 				   sizeof(*ranges));
 	if (IS_ERR(ranges))
@@ -646,8 +844,6 @@ int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
 	}
 
 	ret = vpd_dmabuf_publish(vpd, priv, size, req.open_flags);
-	if (ret < 0 && !priv->dmabuf)
-		kfree(priv);
 out:
 	kfree(ranges);
 	return ret;

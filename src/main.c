@@ -93,12 +93,22 @@ static int vpd_init_dev(struct vfio_device *core_vdev)
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
 	int ret;
 
-	ret = vfio_pci_core_init_dev(core_vdev);
+	ret = vpd_exporter_init(vpd, to_pci_dev(core_vdev->dev),
+				vpd_own_exporter());
 	if (ret)
 		return ret;
 
-	vpd_exporter_init(vpd, vpd_own_exporter());
-	return 0;
+	ret = vfio_pci_core_init_dev(core_vdev);
+	if (ret)
+		vpd_exporter_release(vpd);
+	return ret;
+}
+
+/* The last reference to the device: dma-bufs may still hold the exporter. */
+static void vpd_release_dev(struct vfio_device *core_vdev)
+{
+	vpd_exporter_release(vpd_from_vfio(core_vdev));
+	vfio_pci_core_release_dev(core_vdev);
 }
 
 static int vpd_open_device(struct vfio_device *core_vdev)
@@ -126,7 +136,10 @@ static void vpd_close_device(struct vfio_device *core_vdev)
  * Resets make the BARs unreachable while they run.  The PCI core also calls
  * reset_prepare/reset_done around these, but not around every reset on
  * every kernel (__pci_reset_function_locked() does not): block here too;
- * blocks nest.
+ * blocks nest.  After any other ioctl, sync: low power may have ended
+ * without us (a runtime resume of a device in low power with a wake-up
+ * eventfd ends it inside vfio_pci_core, and vfio resumes the device before
+ * every ioctl); the dma-bufs stayed revoked meanwhile, the safe side.
  */
 static bool vpd_ioctl_blocks_access(unsigned int cmd)
 {
@@ -145,6 +158,8 @@ static long vpd_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
 	if (block)
 		vpd_unblock_access(vpd);
+	else
+		vpd_sync_access(vpd);	/* an implicit low-power exit */
 	return ret;
 }
 
@@ -186,7 +201,7 @@ static int vpd_device_feature(struct vfio_device *core_vdev, u32 flags,
 	bool block = vpd_feature_blocks_access(flags);
 	int ret;
 
-	if (vpd->exp.enabled &&
+	if (vpd->exp->enabled &&
 	    (flags & VFIO_DEVICE_FEATURE_MASK) == VFIO_DEVICE_FEATURE_DMA_BUF)
 		return vpd_feature_dma_buf(vpd, flags, arg, argsz);
 
@@ -203,7 +218,7 @@ static int vpd_device_feature(struct vfio_device *core_vdev, u32 flags,
 static const struct vfio_device_ops vpd_vfio_ops = {
 	.name		= VPD_DRIVER_NAME,
 	.init		= vpd_init_dev,
-	.release	= vfio_pci_core_release_dev,
+	.release	= vpd_release_dev,
 	.open_device	= vpd_open_device,
 	.close_device	= vpd_close_device,
 	.ioctl		= vpd_ioctl,
@@ -241,7 +256,7 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return PTR_ERR(vpd);
 
 	dev_set_drvdata(&pdev->dev, &vpd->core);
-	if (!vpd->exp.enabled)
+	if (!vpd->exp->enabled)
 		vpd_use_core_dmabuf(&vpd->core);
 
 	ret = vfio_pci_core_register_device(&vpd->core);
@@ -259,6 +274,8 @@ static void vpd_remove(struct pci_dev *pdev)
 {
 	struct vfio_pci_core_device *vdev = dev_get_drvdata(&pdev->dev);
 
+	/* Before vfio waits, maybe long, for userspace to let go. */
+	vpd_exporter_remove(vpd_from_core(vdev));
 	vfio_pci_core_unregister_device(vdev);
 	vfio_put_device(&vdev->vdev);
 }

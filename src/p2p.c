@@ -17,7 +17,11 @@
 #include <asm/processor.h>
 #endif
 
-/* Host bridges that forward P2P traffic between their root ports. */
+/*
+ * Host bridges that forward P2P traffic between their root ports: the
+ * kernel's pci_p2pdma_whitelist[] as of Linux 7.3 (drivers/pci/p2pdma.c),
+ * with numeric IDs because older pci_ids.h lack some of the names.
+ */
 static const struct vpd_host_bridge {
 	unsigned short vendor;
 	unsigned int device;
@@ -33,7 +37,21 @@ static const struct vpd_host_bridge {
 	{ PCI_VENDOR_ID_INTEL, 0x2033, false },
 	{ PCI_VENDOR_ID_INTEL, 0x2020, false },
 	{ PCI_VENDOR_ID_INTEL, 0x09a2, false },
+	{ PCI_VENDOR_ID_INTEL, 0x0b25, false },	/* DSA (Sapphire Rapids) */
+	{ PCI_VENDOR_ID_INTEL, 0x0cfe, false },	/* IAX (Sapphire Rapids) */
+	{ PCI_VENDOR_ID_INTEL, 0x11fb, false },	/* DSA (Granite Rapids-D) */
+	{ PCI_VENDOR_ID_INTEL, 0x1212, false },	/* DSA (Diamond Rapids) */
+	{ PCI_VENDOR_ID_INTEL, 0x1216, false },	/* IAA (Diamond Rapids) */
+	{ PCI_VENDOR_ID_INTEL, 0x4940, false },	/* QAT 4xxx */
+	{ PCI_VENDOR_ID_INTEL, 0x4942, false },	/* QAT 401xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4944, false },	/* QAT 402xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4946, false },	/* QAT 420xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4948, false },	/* QAT 6xxx */
 	{ 0x1ae0 /* Google */, PCI_ANY_ID, false },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f95, false },	/* NVIDIA CPUs */
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f96, false },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f97, false },
+	{ PCI_VENDOR_ID_NVIDIA, 0x2f98, false },
 	{}
 };
 

@@ -6,6 +6,7 @@
 #ifndef VPD_H
 #define VPD_H
 
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
@@ -13,10 +14,17 @@
 #include <linux/wait.h>
 
 /*
- * State of the dma-buf exporter of one device.
+ * State of the dma-buf exporter of one device.  It lives in its own
+ * refcounted object because a dma-buf may outlive the device: the device
+ * holds one reference, each dma-buf another.  A dma-buf never holds a
+ * reference on the vfio_device, so an unbound device leaves vfio's dev_set
+ * exactly as it would without dma-bufs.
  *
  * LOCK ORDER (the only place it is written down)
  *
+ *   device_lock(&pdev->dev)            (held by the PCI core around
+ *     |                                 remove and reset_prepare/done)
+ *     v
  *   vfio_pci_core_device.memory_lock   (may be held by our caller: the PCI
  *     |                                 core calls reset_prepare/reset_done
  *     |                                 under it for VFIO's own resets)
@@ -28,18 +36,23 @@
  *
  * Importers call map/unmap/pin with the resv lock held and take nothing of
  * ours: those paths only read @revoked of the dma-buf, which is written
- * under its resv lock.  Revocation waits, under @lock, for importers to
- * unmap; importers unmap with only their resv lock held, so the wait ends.
+ * under its resv lock.  Revocation waits, under @lock but not under any
+ * resv lock, for importers to unmap; importers unmap with only their resv
+ * lock held, so the wait ends when they do (a late importer is named in the
+ * log, see vpd_wait_unmapped()).
  */
 struct vpd_exporter {
+	struct kref kref;
 	/* Whether this driver exports at all (false: vfio_pci_core's exporter). */
 	bool enabled;
 	/* Serialises revocation and protects everything below. */
 	struct mutex lock;
-	/* Our dma-bufs, live and dead, until each is released. */
+	/* Live dma-bufs of the current open; unlinked at close. */
 	struct list_head dmabufs;
 	/* Device open (vconfig valid) and its BARs usable by importers. */
 	bool open;
+	/* The device is being removed: revoked for good. */
+	bool gone;
 	/* Accessibility changes in progress (resets, power and decode writes). */
 	unsigned int blocked;
 	/* What every live dma-buf has been told: revoked or usable. */
@@ -54,7 +67,7 @@ struct vpd_exporter {
 
 struct vpd_device {
 	struct vfio_pci_core_device core;
-	struct vpd_exporter exp;
+	struct vpd_exporter *exp;
 };
 
 static inline struct vpd_device *vpd_from_core(struct vfio_pci_core_device *v)
@@ -62,9 +75,12 @@ static inline struct vpd_device *vpd_from_core(struct vfio_pci_core_device *v)
 	return container_of(v, struct vpd_device, core);
 }
 
-void vpd_exporter_init(struct vpd_device *vpd, bool enabled);
+int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,
+		      bool enabled);
+void vpd_exporter_release(struct vpd_device *vpd);
 void vpd_exporter_open(struct vpd_device *vpd);
 void vpd_exporter_close(struct vpd_device *vpd);
+void vpd_exporter_remove(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);

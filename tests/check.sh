@@ -88,6 +88,7 @@ run vm-basic.sh "${kernels[@]}"
 run vm-dmabuf.sh "${kernels[@]}"
 run vm-unplug.sh "${kernels[@]}"
 run vm-no-route.sh "${kernels[@]}"
+run vm-bigbar.sh "${kernels[@]}"
 run vm-topology.sh "${kernels[@]}" ${built[@]+"${built[@]}"}
 wait_background
 if ((${#built[@]})); then

@@ -13,7 +13,7 @@
  *                      enables the controller memory buffer first
  *   dmabuf-test interlock KIND NAME BDF BAR
  *                      KIND: decode d3hot reset flr af-flr hot-reset
- *                      sysfs-reset low-power close unbind
+ *                      sysfs-reset low-power low-power-wake close unbind
  *   dmabuf-test stale NAME BDF BAR
  *                      DMA to a revoked IOVA must not reach the BAR
  *   dmabuf-test refusals NAME BDF BAR
@@ -46,6 +46,23 @@
  *                      resets and low-power cycles race for SECONDS (10);
  *                      then every thread must have stopped, a new dma-buf
  *                      must map and take a DMA, and nothing may leak
+ *   dmabuf-test unbind-open NAME BDF BAR
+ *                      unbind while the device is open: revoked when vfio
+ *                      asks for the device back, before the fds close
+ *   dmabuf-test sizes NAME BDF BAR
+ *                      nr_ranges swept across the allocators' limits: a
+ *                      dma-buf or ENOMEM, never a kernel warning; EMFILE
+ *                      when the fd cannot be installed, and no leak
+ *   dmabuf-test bigbar NAME BDF BAR
+ *                      a 2 GiB BAR, an importer with a 64-bit mask: a map
+ *                      of more segments than the bound is EINVAL; the
+ *                      whole BAR maps and DMA lands at its end
+ *   dmabuf-test late-unmap NAME BDF BAR
+ *                      an importer that unmaps 3 s after the revoke: the
+ *                      reset still waits for it, and the log names it
+ *   dmabuf-test orphan NAME BDF BAR SIBLING_BDF
+ *                      a dma-buf outlives its unbound device: vfio refuses
+ *                      the sibling's hot reset as without the dma-buf
  *
  * Results are "VMTEST: PASS|FAIL|SKIP NAME[ - MSG]" lines (also appended to
  * $VMTEST_RESULTS, as tests/guest/lib.sh does); the exit status is 1 if
@@ -942,12 +959,10 @@ static int low_power(struct vdev *d, bool enter)
 	return ioctl(d->fd, VFIO_DEVICE_FEATURE, &f) < 0 ? -errno : 0;
 }
 
-/* Write the unbind file from a child, bounded: 0, -ETIMEDOUT or -errno. */
-static int unbind_bounded(const char *bdf, pid_t *pidp)
+/* Write the unbind file from a child: its pid, or -errno. */
+static pid_t unbind_start(const char *bdf)
 {
 	char path[PATH_MAX];
-	long end = now_ms() + WAIT_MS;
-	int st;
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind",
@@ -955,19 +970,115 @@ static int unbind_bounded(const char *bdf, pid_t *pidp)
 	pid = fork();
 	if (pid < 0)
 		return -errno;
-	if (!pid)
+	if (!pid) {
+		/*
+		 * Our copy of a device fd would keep the unbind waiting (so
+		 * would a BAR mapping: the caller drops those first).
+		 */
+		closefrom(3);
 		_exit(-write_file(path, bdf));
-	*pidp = pid;
-	while (now_ms() < end) {
-		pid_t r = waitpid(pid, &st, WNOHANG);
+	}
+	return pid;
+}
 
-		if (r == pid) {
+/* Wait for unbind_start()'s child: 0, -ETIMEDOUT (*pidp kept) or -errno. */
+static int unbind_wait(pid_t *pidp)
+{
+	long end = now_ms() + WAIT_MS;
+	int st;
+
+	while (now_ms() < end) {
+		pid_t r = waitpid(*pidp, &st, WNOHANG);
+
+		if (r == *pidp) {
 			*pidp = 0;
 			return WIFEXITED(st) ? -WEXITSTATUS(st) : -EINTR;
 		}
 		nap_ms(20);	/* polling with a bounded deadline */
 	}
 	return -ETIMEDOUT;
+}
+
+/* Write the unbind file from a child, bounded: 0, -ETIMEDOUT or -errno. */
+static int unbind_bounded(const char *bdf, pid_t *pidp)
+{
+	pid_t pid = unbind_start(bdf);
+
+	if (pid < 0)
+		return pid;
+	*pidp = pid;
+	return unbind_wait(pidp);
+}
+
+static int expect_revoked(const char *what, char *msg, size_t len);
+
+/*
+ * Low power with a wake-up eventfd, left from outside VFIO: a runtime-PM
+ * resume through sysfs wakes the device (vfio signals the eventfd and ends
+ * low power on its own), then any VFIO ioctl.  The exporter hears of none
+ * of this directly; the importer must be able to map all the same.
+ * 0 or -errno for the caller's checks, 1 if a result was reported.
+ */
+static int low_power_wake(struct setup *t, const char *bdf, bool skip_ev,
+			  struct vpd_imp_status *s1, const char *name)
+{
+	struct {
+		struct vfio_device_feature hdr;
+		struct vfio_device_low_power_entry_with_wakeup w;
+	} f = {
+		.hdr.argsz = sizeof(f),
+		.hdr.flags = VFIO_DEVICE_FEATURE_SET |
+			     VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP,
+	};
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+	struct pollfd pfd = { .events = POLLIN };
+	char path[PATH_MAX], msg[256];
+	int ret;
+
+	pfd.fd = eventfd(0, EFD_CLOEXEC);
+	if (pfd.fd < 0)
+		return -errno;
+	f.w.wakeup_eventfd = pfd.fd;
+	ret = skip_ev ? 0 : (ioctl(t->d.fd, VFIO_DEVICE_FEATURE, &f) < 0 ?
+			     -errno : 0);
+	if (ret == -ENOTTY || ret == -EOPNOTSUPP) {
+		SKIP(name, "LOW_POWER_ENTRY_WITH_WAKEUP: %s", errname(-ret));
+		goto reported;
+	}
+	if (ret) {
+		FAIL(name, "LOW_POWER_ENTRY_WITH_WAKEUP: %s", errname(-ret));
+		goto reported;
+	}
+	imp_status(s1);
+	if (!skip_ev && expect_revoked("in low power", msg, sizeof(msg))) {
+		low_power(&t->d, false);
+		FAIL(name, "%s", msg);
+		goto reported;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/power/control",
+		 bdf);
+	ret = write_file(path, "on");
+	if (!ret && poll(&pfd, 1, WAIT_MS) != 1)
+		ret = -ETIMEDOUT;
+	write_file(path, "auto");
+	if (ret) {
+		low_power(&t->d, false);
+		FAIL(name, "no wake-up signal after a runtime resume (%s): %s",
+		     path, errname(-ret));
+		goto reported;
+	}
+	ret = ioctl(t->d.fd, VFIO_DEVICE_GET_INFO, &info) < 0 ? -errno : 0;
+	if (!ret && stock && imp_map(NULL) == -ENODEV) {
+		SKIP(name, "the in-tree exporter stays revoked after a wake-up until LOW_POWER_EXIT");
+		goto reported;
+	}
+	if (stock)
+		imp(VPD_IMP_UNMAP, NULL);
+	close(pfd.fd);
+	return ret;
+reported:
+	close(pfd.fd);
+	return 1;
 }
 
 /* MAP must fail with ENODEV (the exporter holds the dma-buf revoked). */
@@ -1053,6 +1164,10 @@ static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 			goto out;
 		}
 		ret = skip_ev ? 0 : low_power(&t.d, false);
+	} else if (!strcmp(kind, "low-power-wake")) {
+		ret = low_power_wake(&t, bdf, skip_ev, &s1, name);
+		if (ret == 1)
+			goto out;
 	} else if (!strcmp(kind, "reset")) {
 		ret = skip_ev ? 0 : (ioctl(t.d.fd, VFIO_DEVICE_RESET) < 0 ?
 				     -errno : 0);
@@ -1304,6 +1419,75 @@ out:
 
 /* ---------------------------------------------------------------- refusals */
 
+/* An importer that maps, then pins: the pin is refused where it happens. */
+static void refuse_late_pin(const char *name, struct vdev *d,
+			    unsigned int bar, const struct slice *s)
+{
+	int fd = dmabuf_get(d, bar, s->r, s->nr), ret;
+
+	if (fd < 0) {
+		FAIL(name, "VFIO_DEVICE_FEATURE_DMA_BUF: %s", errname(-fd));
+		return;
+	}
+	ret = imp_attach(fd, VPD_IMP_DYNAMIC);
+	if (!ret)
+		ret = imp_map(NULL);
+	if (ret) {
+		FAIL(name, "attach and map: %s", errname(-ret));
+	} else {
+		ret = imp(VPD_IMP_PIN, NULL);
+		printf("# %s: pin of a mapped attachment: %s\n", name,
+		       errname(-ret));
+		if (ret == -EOPNOTSUPP)
+			PASS(name);
+		else if (stock && !ret)
+			SKIP(name, "in-tree exporter has no pin op: dma_buf_pin() succeeds");
+		else
+			FAIL(name, "pin of a mapped attachment: %s, want EOPNOTSUPP",
+			     errname(-ret));
+	}
+	imp(VPD_IMP_DETACH, NULL);
+	close(fd);
+}
+
+/* An importer whose DMA segments must stay below a page cannot map. */
+static void refuse_small_segs(const char *name, struct vdev *d,
+			      unsigned int bar, const struct slice *s)
+{
+	static const char seg_p[] =
+		"/sys/module/vpd_edu_importer/parameters/max_seg";
+	int fd = dmabuf_get(d, bar, s->r, s->nr), ret;
+	struct vpd_imp_map m;
+
+	if (fd < 0) {
+		FAIL(name, "VFIO_DEVICE_FEATURE_DMA_BUF: %s", errname(-fd));
+		return;
+	}
+	if (write_file(seg_p, "2048")) {
+		FAIL(name, "cannot write %s", seg_p);
+		close(fd);
+		return;
+	}
+	ret = imp_attach(fd, VPD_IMP_DYNAMIC);
+	if (!ret)
+		ret = imp_map(&m);
+	printf("# %s: map with 2048-byte segments: %s\n", name, errname(-ret));
+	if (ret == -EINVAL)
+		PASS(name);
+	else if (stock && !ret)
+		SKIP(name, "in-tree exporter ignores the importer's max_seg_size (%u-byte segment for a %u-byte limit)",
+		     m.nents ? (unsigned int)m.segs[0].len : 0, m.max_seg_size);
+	else
+		FAIL(name, "map: %s, want EINVAL", errname(-ret));
+	imp(VPD_IMP_DETACH, NULL);
+	/* Back to the PCI default, applied by the next attach. */
+	write_file(seg_p, "65536");
+	if (!imp_attach(fd, VPD_IMP_DYNAMIC))
+		imp(VPD_IMP_DETACH, NULL);
+	write_file(seg_p, "0");
+	close(fd);
+}
+
 static int cmd_refusals(const char *name, const char *bdf, unsigned int bar)
 {
 	static const struct {
@@ -1351,6 +1535,8 @@ static int cmd_refusals(const char *name, const char *bdf, unsigned int bar)
 		imp(VPD_IMP_DETACH, NULL);
 		close(fd);
 	}
+	refuse_late_pin(tname(name, "pin-after-map"), &d, bar, &s);
+	refuse_small_segs(tname(name, "seg-below-page"), &d, bar, &s);
 	vdev_close_fds(&d);
 	return 0;
 }
@@ -1883,6 +2069,25 @@ static int req_eventfd(struct vdev *d)
 	return irq.fd;
 }
 
+/*
+ * vfio asks for the device back (its request eventfd fired): removal has
+ * begun, so the importer must be revoked already, before userspace lets go.
+ */
+static void request_revoked(const char *name, const char *what)
+{
+	struct vpd_imp_status st;
+
+	imp_status(&st);
+	if (!st.mapped && st.invalidations)
+		PASS(name);
+	else if (stock)
+		SKIP(name, "the in-tree exporter revokes when the device is closed, not when %s begins (importer mapped: %u)",
+		     what, st.mapped);
+	else
+		FAIL(name, "importer still mapped when vfio asked for the device back for %s (%llu revoke callbacks)",
+		     what, (unsigned long long)st.invalidations);
+}
+
 static bool device_gone(const char *bdf)
 {
 	char path[PATH_MAX];
@@ -1922,6 +2127,7 @@ static int cmd_unplug(const char *name, const char *bdf, unsigned int bar)
 		teardown(&t);
 		return 1;
 	}
+	request_revoked(tname(name, "before-close"), "the unplug");
 	/* Give the device back, keep the dma-buf. */
 	vdev_close_fds(&t.d);
 	close(pfd.fd);
@@ -1970,6 +2176,353 @@ static int cmd_no_route(const char *name, const char *bdf, unsigned int bar)
 	else
 		FAIL(name, "map %s, want EINVAL: no P2P route to the BAR",
 		     errname(-ret));
+	teardown(&t);
+	return 0;
+}
+
+/*
+ * Unbind while the device is still open: the exporter's remove must revoke
+ * before vfio waits for userspace, and the unbind completes once the fds
+ * are closed.
+ */
+static int cmd_unbind_open(const char *name, const char *bdf,
+			   unsigned int bar)
+{
+	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
+	struct pollfd pfd = { .fd = -1, .events = POLLIN };
+	struct setup t;
+	char msg[400] = "";
+	pid_t upid = 0;
+	int ret;
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg)) ||
+	    write_check(&t.d, &t.s, 0, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "before: %s", msg);
+		goto out;
+	}
+	pfd.fd = req_eventfd(&t.d);
+	if (pfd.fd < 0) {
+		FAIL(name, "request eventfd: %s", errname(-pfd.fd));
+		goto out;
+	}
+	/* A child's copy of the BAR mapping would hold the device open too. */
+	vdev_unmap(&t.d);
+	upid = unbind_start(bdf);
+	if (upid < 0) {
+		FAIL(name, "fork: %s", errname(-upid));
+		upid = 0;
+		goto out;
+	}
+	if (poll(&pfd, 1, WAIT_MS) != 1) {
+		FAIL(name, "no device request within %d ms of the unbind",
+		     WAIT_MS);
+		goto out;
+	}
+	request_revoked(tname(name, "before-close"), "the unbind");
+	vdev_close_fds(&t.d);
+	ret = unbind_wait(&upid);
+	if (ret) {
+		FAIL(name, "unbind after the fds were closed: %s",
+		     errname(-ret));
+		goto out;
+	}
+	if (expect_revoked("after unbind", msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	PASS(name);
+out:
+	if (pfd.fd >= 0)
+		close(pfd.fd);
+	teardown(&t);
+	if (upid > 0 && unbind_wait(&upid))
+		printf("# %s: unbind still blocked after everything was closed\n",
+		       name);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- hostile sizes */
+
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF of nr ranges from a heap buffer holding
+ * nr_copy of them: each {off, len}, the last {off, last_len}.  Returns the
+ * dma-buf fd or -errno.
+ */
+static int dmabuf_get_many(int fd, uint32_t region, uint32_t nr,
+			   uint32_t nr_copy, uint64_t off, uint64_t len,
+			   uint64_t last_len)
+{
+	struct vfio_device_feature *hdr;
+	struct vfio_device_feature_dma_buf *db;
+	size_t sz = sizeof(*hdr) + sizeof(*db) +
+		    (size_t)nr_copy * sizeof(db->dma_ranges[0]);
+	uint32_t i;
+	int ret;
+
+	hdr = calloc(1, sz);
+	if (!hdr)
+		return -ENOMEM;
+	hdr->argsz = sz;
+	hdr->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db = (void *)hdr->data;
+	db->region_index = region;
+	db->open_flags = O_CLOEXEC | O_RDWR;
+	db->nr_ranges = nr;
+	for (i = 0; i < nr_copy; i++) {
+		db->dma_ranges[i].offset = off;
+		db->dma_ranges[i].length = i + 1 == nr_copy ? last_len : len;
+	}
+	ret = ioctl(fd, VFIO_DEVICE_FEATURE, hdr);
+	if (ret < 0)
+		ret = -errno;
+	free(hdr);
+	return ret;
+}
+
+#define TAINT_WARN	(1L << 9)	/* "W": the kernel warned */
+
+static long tainted(void)
+{
+	return read_u32_file("/proc/sys/kernel/tainted");
+}
+
+/* The dma-buf fd cannot be installed: EMFILE, and no dma-buf is left. */
+static void sizes_emfile(const char *name, struct vdev *d, unsigned int bar)
+{
+	const struct vfio_region_dma_range r = { 0, PAGE };
+	struct rlimit old, lim;
+	long before = dmabuf_objects(), after;
+	int low = dup(0), fd;
+
+	if (low < 0 || getrlimit(RLIMIT_NOFILE, &old)) {
+		FAIL(name, "dup/getrlimit: %s", errname(errno));
+		return;
+	}
+	close(low);
+	lim = old;
+	lim.rlim_cur = low;	/* no free fd below the limit */
+	if (setrlimit(RLIMIT_NOFILE, &lim)) {
+		FAIL(name, "setrlimit: %s", errname(errno));
+		return;
+	}
+	fd = dmabuf_get(d, bar, &r, 1);
+	setrlimit(RLIMIT_NOFILE, &old);
+	after = dmabuf_objects();
+	if (fd >= 0) {
+		close(fd);
+		FAIL(name, "a dma-buf fd (%d) above RLIMIT_NOFILE %d", fd, low);
+	} else if (fd != -EMFILE) {
+		FAIL(name, "%s, want EMFILE", errname(-fd));
+	} else if (before >= 0 && after != before) {
+		FAIL(name, "dma-buf objects %ld before, %ld after the refused export",
+		     before, after);
+	} else {
+		PASS(name);
+	}
+}
+
+/*
+ * nr_ranges around the allocators' limits (4 MiB of ranges for kmalloc):
+ * each request gets a dma-buf or ENOMEM, and the kernel never warns.
+ */
+static int cmd_sizes(const char *name, const char *bdf, unsigned int bar)
+{
+	static const uint32_t nrs[] = {
+		1, 174762, 174763, 262138, 262139, 262140, 262143, 262144,
+		262145, 300000, 1U << 20, UINT32_MAX,
+	};
+	const uint32_t max_copy = 262146;
+	struct vdev d;
+	char msg[256];
+	long t0, t1;
+	unsigned int i;
+	bool bad = false;
+
+	if (vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		return 0;
+	}
+	t0 = tainted();
+	for (i = 0; i < ARRAY_SIZE(nrs); i++) {
+		uint32_t copy = nrs[i] < max_copy ? nrs[i] : max_copy;
+		int fd = dmabuf_get_many(d.fd, bar, nrs[i], copy, 0, PAGE,
+					 PAGE);
+
+		printf("# %s: nr_ranges %u: %s\n", name, nrs[i],
+		       fd >= 0 ? "a dma-buf" : errname(-fd));
+		if (fd >= 0) {
+			close(fd);
+		} else if (fd != -ENOMEM) {
+			FAIL(tname(name, "nr-ranges"), "nr_ranges %u: %s, want a dma-buf or ENOMEM",
+			     nrs[i], errname(-fd));
+			bad = true;
+		}
+	}
+	if (!bad)
+		PASS(tname(name, "nr-ranges"));
+	t1 = tainted();
+	if (t0 < 0 || t1 < 0)
+		FAIL(tname(name, "no-warn"), "cannot read /proc/sys/kernel/tainted");
+	else if (t0 & TAINT_WARN)
+		SKIP(tname(name, "no-warn"), "the kernel had warned before the sweep (taint %ld): see the console", t0);
+	else if (t1 & TAINT_WARN)
+		FAIL(tname(name, "no-warn"), "the kernel warned during the sweep (taint %ld -> %ld): see the console",
+		     t0, t1);
+	else
+		PASS(tname(name, "no-warn"));
+	sizes_emfile(tname(name, "emfile"), &d, bar);
+	vdev_close_fds(&d);
+	return 0;
+}
+
+/*
+ * A BAR of 2 GiB and an importer with a 64-bit DMA mask: 131072 ranges
+ * covering the whole BAR plus one of 64 KiB need 2^32 + 1 segments of
+ * 64 KiB; the map must be refused cleanly.  The whole BAR as one range
+ * (32768 segments) maps, and DMA lands at its end.
+ */
+static int cmd_bigbar(const char *name, const char *bdf, unsigned int bar)
+{
+	const char *n_many = tname(name, "too-many-segments");
+	const char *n_whole = tname(name, "whole-bar");
+	struct vpd_imp_map m;
+	struct slice s = { 1, { { 0, 0 } } };
+	struct setup t = { .dbfd = -1, .d = { .fd = -1, .group = -1, .container = -1 } };
+	struct vdev d;
+	char msg[400] = "";
+	uint64_t size;
+	int fd, a, ret;
+
+	if (vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		return 0;
+	}
+	size = d.reg[bar].size;
+	if (size < (1ULL << 31)) {
+		FAIL(name, "BAR%u is 0x%llx bytes: this test needs a 2 GiB BAR",
+		     bar, (unsigned long long)size);
+		vdev_close_fds(&d);
+		return 0;
+	}
+	fd = dmabuf_get_many(d.fd, bar, 131073, 131073, 0, size, 0x10000);
+	if (fd < 0) {
+		FAIL(n_many, "export of 131073 ranges: %s", errname(-fd));
+	} else {
+		a = imp_attach(fd, VPD_IMP_DYNAMIC);
+		ret = a ? 0 : imp_map(&m);
+		printf("# %s: attach %s, map %s\n", n_many, errname(-a),
+		       a ? "-" : errname(-ret));
+		if (a)
+			FAIL(n_many, "attach: %s", errname(-a));
+		else if (ret == -EINVAL)
+			PASS(n_many);
+		else
+			FAIL(n_many, "map %s (%u segments), want EINVAL: more segments than the exporter's bound",
+			     errname(-ret), ret ? 0 : m.nents);
+		imp(VPD_IMP_DETACH, NULL);
+		close(fd);
+	}
+	vdev_close_fds(&d);
+
+	s.r[0].length = size;
+	if (setup(&t, bdf, bar, &s, false, msg, sizeof(msg))) {
+		FAIL(n_whole, "%s", msg);
+		goto out;
+	}
+	ret = imp_map(&m);
+	if (ret) {
+		FAIL(n_whole, "map of the whole BAR: %s", errname(-ret));
+		goto out;
+	}
+	printf("# %s: %u segments, at most %u bytes each\n", n_whole, m.nents,
+	       m.max_seg_size);
+	if (write_check(&t.d, &t.s, size - 0x1000, 0x400, msg, sizeof(msg)))
+		FAIL(n_whole, "%s", msg);
+	else
+		PASS(n_whole);
+out:
+	teardown(&t);
+	return 0;
+}
+
+/*
+ * A late importer: it unmaps unmap_delay_ms after the revoke callback.
+ * The revocation (here: of a VFIO_DEVICE_RESET) still returns only once the
+ * importer has unmapped, and while it waits the kernel log names the
+ * importer that is late.
+ */
+static bool kmsg_has(int kfd, const char *a, const char *b)
+{
+	char rec[1024];
+	bool seen = false;
+	ssize_t n;
+
+	while ((n = read(kfd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		if (strstr(rec, a) && strstr(rec, b))
+			seen = true;
+	}
+	return seen;
+}
+
+static int cmd_late_unmap(const char *name, const char *bdf, unsigned int bar)
+{
+	static const char warn_p[] =
+		"/sys/module/vfio_pci_dmabuf/parameters/revoke_warn_sec";
+	static const char delay_p[] =
+		"/sys/module/vpd_edu_importer/parameters/unmap_delay_ms";
+	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
+	struct vpd_imp_status s0, s1;
+	struct setup t;
+	char msg[400] = "";
+	long t0, took;
+	int kfd = -1, ret;
+
+	if (stock) {
+		SKIP(name, "the in-tree exporter has no revoke_warn_sec: it waits for a late importer without naming it");
+		return 0;
+	}
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg))) {
+		FAIL(name, "before: %s", msg);
+		goto out;
+	}
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd < 0 || lseek(kfd, 0, SEEK_END) < 0) {
+		FAIL(name, "/dev/kmsg: %s", errname(errno));
+		goto out;
+	}
+	if (write_file(warn_p, "1") || write_file(delay_p, "3000")) {
+		FAIL(name, "cannot set %s and %s", warn_p, delay_p);
+		goto out;
+	}
+	imp_status(&s0);
+	t0 = now_ms();
+	ret = ioctl(t.d.fd, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
+	took = now_ms() - t0;
+	imp_status(&s1);
+	write_file(delay_p, "0");
+	write_file(warn_p, "10");
+	printf("# %s: reset took %ld ms, unmaps %llu -> %llu\n", name, took,
+	       (unsigned long long)s0.unmaps, (unsigned long long)s1.unmaps);
+	if (ret) {
+		FAIL(name, "VFIO_DEVICE_RESET: %s", errname(-ret));
+	} else if (s1.mapped || s1.unmaps <= s0.unmaps) {
+		FAIL(name, "the reset returned before the late importer unmapped (mapped %u)",
+		     s1.mapped);
+	} else if (!kmsg_has(kfd, "vpd-edu-importer", "still has not unmapped")) {
+		FAIL(name, "no log line named the late importer during the %ld ms wait",
+		     took);
+	} else if ((ret = imp_map(NULL)) ||
+		   write_check(&t.d, &t.s, 0x1000, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "after the reset: %s", ret ? errname(-ret) : msg);
+	} else {
+		PASS(name);
+	}
+out:
+	if (kfd >= 0)
+		close(kfd);
 	teardown(&t);
 	return 0;
 }
@@ -2038,6 +2591,69 @@ out:
 	if (sib.fd >= 0)
 		close(sib.fd);
 	teardown(&t);
+	return 0;
+}
+
+/*
+ * A dma-buf that outlives its device: export and map, close every VFIO fd
+ * but keep the dma-buf, unbind the function and leave it without a driver.
+ * vfio must forget it as without a dma-buf: a hot reset through the
+ * sibling (which would reset the unowned function too) is refused with
+ * EINVAL.  The dma-buf stays revoked and releases cleanly.
+ */
+static int cmd_orphan(const char *name, const char *bdf, unsigned int bar,
+		      const char *sib_bdf)
+{
+	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
+	const char *n_reset = tname(name, "sibling-hot-reset");
+	struct vdev sib = { .fd = -1, .group = -1, .container = -1 };
+	struct setup t;
+	char msg[400] = "";
+	pid_t upid = 0;
+	int ret;
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg)) ||
+	    write_check(&t.d, &t.s, 0, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "before: %s", msg);
+		goto out;
+	}
+	vdev_close_fds(&t.d);
+	if (expect_revoked("after close", msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	ret = unbind_bounded(bdf, &upid);
+	if (ret) {
+		FAIL(name, "unbind %s with only its dma-buf open: %s", bdf,
+		     errname(-ret));
+		goto out;
+	}
+	if (vdev_open(&sib, sib_bdf, msg, sizeof(msg))) {
+		FAIL(n_reset, "open %s: %s", sib_bdf, msg);
+	} else {
+		ret = hot_reset(&sib, msg, sizeof(msg));
+		if (ret == -EINVAL)
+			PASS(n_reset);
+		else
+			FAIL(n_reset, "hot reset through %s with %s unbound: %s; want EINVAL (a function VFIO does not own would be reset)",
+			     sib_bdf, bdf, ret ? msg : "done");
+	}
+	vdev_close_fds(&sib);
+	if (expect_revoked("after unbind", msg, sizeof(msg))) {
+		FAIL(tname(name, "release"), "%s", msg);
+		goto out;
+	}
+	ret = imp(VPD_IMP_DETACH, NULL);
+	if (ret || close(t.dbfd))
+		FAIL(tname(name, "release"), "detach %s, close %s",
+		     errname(-ret), errname(errno));
+	else
+		PASS(tname(name, "release"));
+	t.dbfd = -1;
+out:
+	teardown(&t);
+	if (upid > 0 && unbind_wait(&upid))
+		printf("# %s: unbind still blocked\n", name);
 	return 0;
 }
 
@@ -2269,14 +2885,19 @@ static int usage(void)
 		"       dmabuf-test no-route NAME BDF BAR\n"
 		"       dmabuf-test sibling-reset NAME BDF BAR SIBLING_BDF\n"
 		"       dmabuf-test bus-addr NAME BDF BAR\n"
-		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n");
+		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n"
+		"       dmabuf-test unbind-open NAME BDF BAR\n"
+		"       dmabuf-test sizes NAME BDF BAR\n"
+		"       dmabuf-test bigbar NAME BDF BAR\n"
+		"       dmabuf-test late-unmap NAME BDF BAR\n"
+		"       dmabuf-test orphan NAME BDF BAR SIBLING_BDF\n");
 	return 2;
 }
 
 static bool needs_importer(const char *cmd)
 {
 	return strcmp(cmd, "errno") && strcmp(cmd, "many") &&
-	       strcmp(cmd, "fdflags");
+	       strcmp(cmd, "fdflags") && strcmp(cmd, "sizes");
 }
 
 int main(int argc, char **argv)
@@ -2326,6 +2947,16 @@ int main(int argc, char **argv)
 		ret = cmd_bus_addr(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "no-route") && argc == 5)
 		ret = cmd_no_route(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "unbind-open") && argc == 5)
+		ret = cmd_unbind_open(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "sizes") && argc == 5)
+		ret = cmd_sizes(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "bigbar") && argc == 5)
+		ret = cmd_bigbar(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "late-unmap") && argc == 5)
+		ret = cmd_late_unmap(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "orphan") && argc == 6)
+		ret = cmd_orphan(argv[2], argv[3], atoi(argv[4]), argv[5]);
 	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))
 		ret = cmd_stress(argv[2], argv[3], atoi(argv[4]),
 				 argc == 6 ? atoi(argv[5]) : 10);

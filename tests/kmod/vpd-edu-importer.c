@@ -45,6 +45,7 @@
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "compat-dma-buf.h"
 #include "vpd-edu-importer.h"
@@ -59,9 +60,23 @@
 #define  EDU_DMA_RUN		BIT(0)
 #define  EDU_DMA_TO_PCI		BIT(1)	/* edu buffer -> bus address */
 #define EDU_BUF_ADDR		0x40000	/* edu's buffer, device address */
-#define EDU_DMA_MASK_BITS	28
 /* Each DMA starts ~100 ms after the command; this only bounds a hang. */
 #define EDU_DMA_TIMEOUT_MS	5000
+
+static unsigned int dma_bits = 28;
+module_param(dma_bits, uint, 0444);
+MODULE_PARM_DESC(dma_bits,
+		 "edu's DMA mask in bits (default 28, QEMU's; match QEMU's edu,dma_mask=)");
+
+static unsigned int max_seg;
+module_param(max_seg, uint, 0644);
+MODULE_PARM_DESC(max_seg,
+		 "if not 0, edu's DMA segment limit in bytes from the next attach on");
+
+static unsigned int unmap_delay_ms;
+module_param(unmap_delay_ms, uint, 0644);
+MODULE_PARM_DESC(unmap_delay_ms,
+		 "if not 0, unmap this long after the revoke callback instead of in it (a late importer)");
 
 struct vpd_imp {
 	struct kref kref;
@@ -73,6 +88,9 @@ struct vpd_imp {
 	struct miscdevice misc;
 	bool open;
 	bool engine_stuck;		/* a DMA timed out */
+
+	/* a late unmap (unmap_delay_ms); cancelled before detach */
+	struct delayed_work late_unmap;
 
 	/* under lock */
 	struct dma_buf *dmabuf;
@@ -113,11 +131,23 @@ static void vpd_imp_unmap_locked(struct vpd_imp *imp)
 	imp->unmaps++;
 }
 
+/* A late importer's unmap, unmap_delay_ms after the revoke callback. */
+static void vpd_imp_late_unmap(struct work_struct *work)
+{
+	struct vpd_imp *imp = container_of(to_delayed_work(work),
+					   struct vpd_imp, late_unmap);
+
+	dma_resv_lock(imp->dmabuf->resv, NULL);
+	vpd_imp_unmap_locked(imp);
+	dma_resv_unlock(imp->dmabuf->resv);
+}
+
 /*
  * The revoke callback: called by the exporter with the reservation lock
  * held.  Unmaps at once so that the exporter's synchronous revoke (which
- * waits for every mapping to go away) completes; maps again only on the
- * next VPD_IMP_MAP.
+ * waits for every mapping to go away) completes, or, with unmap_delay_ms,
+ * from a work item that long after; maps again only on the next
+ * VPD_IMP_MAP.
  */
 static void vpd_imp_invalidate(struct dma_buf_attachment *attach)
 {
@@ -129,6 +159,11 @@ static void vpd_imp_invalidate(struct dma_buf_attachment *attach)
 		return;
 	memcpy(imp->stale, imp->segs, sizeof(imp->stale));
 	imp->nr_stale = imp->nr_segs;
+	if (READ_ONCE(unmap_delay_ms)) {
+		schedule_delayed_work(&imp->late_unmap,
+				      msecs_to_jiffies(unmap_delay_ms));
+		return;
+	}
 	vpd_imp_unmap_locked(imp);
 }
 
@@ -149,6 +184,8 @@ static void vpd_imp_detach_locked(struct vpd_imp *imp)
 
 	if (!imp->attach)
 		return;
+	/* The work takes only the reservation lock: no deadlock with imp->lock. */
+	cancel_delayed_work_sync(&imp->late_unmap);
 	dma_resv_lock(dmabuf->resv, NULL);
 	vpd_imp_unmap_locked(imp);
 	if (imp->pinned)
@@ -174,6 +211,8 @@ static int vpd_imp_attach(struct vpd_imp *imp, struct vpd_imp_attach *arg)
 	dmabuf = dma_buf_get(arg->fd);
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
+	if (READ_ONCE(max_seg))
+		(void)dma_set_max_seg_size(&imp->pdev->dev, max_seg);
 
 	switch (arg->mode) {
 	case VPD_IMP_STATIC:
@@ -263,6 +302,23 @@ static int vpd_imp_map(struct vpd_imp *imp, struct vpd_imp_map *out)
 
 out_unlock:
 	dma_resv_unlock(dmabuf->resv);
+	return ret;
+}
+
+/* dma_buf_pin() of the current attachment, as an importer that pins late. */
+static int vpd_imp_pin(struct vpd_imp *imp)
+{
+	int ret;
+
+	if (!imp->attach)
+		return -ENOTCONN;
+	if (imp->pinned)
+		return -EALREADY;
+	dma_resv_lock(imp->dmabuf->resv, NULL);
+	ret = dma_buf_pin(imp->attach);
+	dma_resv_unlock(imp->dmabuf->resv);
+	if (!ret)
+		imp->pinned = true;
 	return ret;
 }
 
@@ -551,6 +607,9 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		vpd_imp_status(imp, &u.status);
 		ret = 0;
 		break;
+	case VPD_IMP_PIN:
+		ret = vpd_imp_pin(imp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -594,6 +653,7 @@ static int vpd_imp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	kref_init(&imp->kref);
 	mutex_init(&imp->lock);
+	INIT_DELAYED_WORK(&imp->late_unmap, vpd_imp_late_unmap);
 	imp->pdev = pdev;
 
 	ret = pci_enable_device(pdev);
@@ -608,7 +668,7 @@ static int vpd_imp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_release;
 	}
 	ret = dma_set_mask_and_coherent(&pdev->dev,
-					DMA_BIT_MASK(EDU_DMA_MASK_BITS));
+					DMA_BIT_MASK(min(dma_bits, 64U)));
 	if (ret)
 		goto err_unmap;
 	imp->bounce = dma_alloc_coherent(&pdev->dev, VPD_IMP_DMA_MAX,

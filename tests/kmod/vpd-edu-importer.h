@@ -99,5 +99,7 @@ struct vpd_imp_status {
 #define VPD_IMP_UNMAP		_IO(VPD_IMP_TYPE, 4)
 #define VPD_IMP_DETACH		_IO(VPD_IMP_TYPE, 5)
 #define VPD_IMP_STATUS		_IOR(VPD_IMP_TYPE, 6, struct vpd_imp_status)
+/* dma_buf_pin() the attachment now (an importer that pins after mapping) */
+#define VPD_IMP_PIN		_IO(VPD_IMP_TYPE, 7)
 
 #endif /* VPD_EDU_IMPORTER_H */

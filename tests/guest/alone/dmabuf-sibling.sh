@@ -7,7 +7,10 @@
 # IOMMU group, same vfio dev_set).  A hot reset issued through function 1's
 # own device fd resets both; the exporter hears of it only through the PCI
 # core's reset_prepare/reset_done, and must revoke the importer (edu behind
-# root port 1) around it and let it map again afterwards.
+# root port 1) around it and let it map again afterwards.  Then
+# dmabuf.orphan: with only a dma-buf of function 0 left open and function
+# 0 unbound, vfio refuses the sibling's hot reset as it would without the
+# dma-buf; bound again, function 0 exports and revokes as before.
 # shellcheck source=../cases/dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -32,6 +35,14 @@ if ! bind_to vfio-pci $SIB; then
 fi
 if dmabuf_bind $T $EXP; then
 	dmabuf_run sibling-reset $T $EXP 2 $SIB
+fi
+# A dma-buf outlives its unbound device; vfio must forget the device all
+# the same, and the function works again once bound again.
+if dmabuf_bind dmabuf.orphan $EXP; then
+	dmabuf_run orphan dmabuf.orphan $EXP 2 $SIB
+fi
+if dmabuf_bind dmabuf.orphan.rebound $EXP; then
+	dmabuf_run sibling-reset dmabuf.orphan.rebound $EXP 2 $SIB
 fi
 unbind $EXP
 unbind $SIB

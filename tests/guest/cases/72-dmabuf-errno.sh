@@ -62,6 +62,8 @@ if dmabuf_bind $T "$DMABUF_IVSHMEM" && dmabuf_bind $T "$DMABUF_E1000"; then
 	fi
 	# A valid request's open_flags reach the fd: O_CLOEXEC, access mode.
 	dmabuf_run fdflags dmabuf.fdflags "$DMABUF_IVSHMEM" 2
+	# Hostile sizes: nr_ranges across the allocators' limits, no fd left.
+	dmabuf_run sizes dmabuf.sizes "$DMABUF_IVSHMEM" 2
 fi
 unbind "$DMABUF_IVSHMEM"
 unbind "$DMABUF_E1000"

@@ -41,6 +41,15 @@ fi
 interlock hot-reset "$DMABUF_IVSHMEM"
 interlock sysfs-reset "$DMABUF_IVSHMEM"
 interlock low-power "$DMABUF_IVSHMEM"
+interlock low-power-wake "$DMABUF_IVSHMEM"
+# An importer that unmaps late: the revocation waits and names it.
+if dmabuf_bind dmabuf.late-unmap "$DMABUF_IVSHMEM"; then
+	dmabuf_run late-unmap dmabuf.late-unmap "$DMABUF_IVSHMEM" 2
+fi
+# Unbound while open: revoked before vfio waits for the fds to close.
+if dmabuf_bind "$T.unbind-open" "$DMABUF_IVSHMEM"; then
+	dmabuf_run unbind-open "$T.unbind-open" "$DMABUF_IVSHMEM" 2
+fi
 interlock close "$DMABUF_IVSHMEM"
 interlock unbind "$DMABUF_IVSHMEM"
 if [ -n "$DMABUF_IVSHMEM" ] && [ -n "$(driver_of "$DMABUF_IVSHMEM")" ]; then
