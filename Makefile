@@ -9,6 +9,8 @@
 # make rpm             the noarch DKMS .rpm (rpm/vfio-pci-dmabuf.spec) into dist/
 # make check           the test suite (QEMU, several kernels; needs root)
 # make demo            boot a stock Debian kernel in QEMU and show the driver
+# make soak            the suite on the debug kernel with 10-minute stress and
+#                      fuzzer runs (VPD_SOAK_SECONDS, VPD_FUZZ_SEED)
 # make clean
 
 KVER ?= $(shell uname -r)
@@ -21,7 +23,7 @@ DKMS_SRC := /usr/src/$(PACKAGE)-$(VERSION)
 DIST_FILES := Kbuild Makefile dkms.conf src include
 
 .PHONY: all modules install dist-install dkms-install dkms-uninstall deb rpm \
-	check demo clean
+	check soak demo clean
 
 all: modules
 
@@ -69,6 +71,9 @@ rpm:
 
 check:
 	tests/check.sh
+
+soak:
+	tests/soak.sh
 
 demo:
 	tests/demo.sh

@@ -63,6 +63,12 @@
  *   dmabuf-test orphan NAME BDF BAR SIBLING_BDF
  *                      a dma-buf outlives its unbound device: vfio refuses
  *                      the sibling's hot reset as without the dma-buf
+ *   dmabuf-test fuzz NAME BDF BAR SEED SECONDS
+ *                      seeded hostile requests and importer steps race
+ *                      with resets and low-power cycles (see cmd_fuzz)
+ *   dmabuf-test failnth NAME BDF BAR
+ *                      every fault point of export, attach and map made
+ *                      to fail in turn (/proc/thread-self/fail-nth)
  *
  * Results are "VMTEST: PASS|FAIL|SKIP NAME[ - MSG]" lines (also appended to
  * $VMTEST_RESULTS, as tests/guest/lib.sh does); the exit status is 1 if
@@ -2868,6 +2874,568 @@ static int cmd_stress(const char *name, const char *bdf, unsigned int bar,
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fuzz */
+
+/*
+ * A seeded fuzzer: a thread that resets the device and toggles decode and
+ * low power (fuzz_chaos) races with one that sends hostile VFIO_DEVICE_FEATURE
+ * requests (argsz, flags, region, open_flags, nr_ranges and ranges drawn
+ * from boundary values) and an importer thread that attaches, maps, pins,
+ * DMAs, unmaps, detaches and closes dma-bufs in a random order.  Each
+ * thread draws from its own generator seeded from SEED, so a seed repeats
+ * every request; the interleaving is the scheduler's.  Checked as it goes:
+ * every errno is one the interface documents; a successful map is seen
+ * mapped until a revoke callback comes.  Checked at the end: every thread
+ * stopped, no fd or dma-buf left, no DMA mapping of the BAR left (DMA-API
+ * debug), and the device still exports, maps and takes a DMA.
+ */
+#define FUZZ_POOL	8
+#define FUZZ_RANGES	512
+
+struct fuzz {
+	struct stress st;
+	uint64_t seed;
+	uint64_t bar_size;
+	pthread_mutex_t lock;		/* pool */
+	int pool[FUZZ_POOL];		/* live dma-buf fds, -1 if free */
+	unsigned long exports, maps, bad;
+	char bad_msg[256];
+	uint8_t *req;			/* ends at a PROT_NONE page */
+	size_t req_room;
+};
+
+static uint64_t rng_next(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint64_t rng_below(uint64_t *x, uint64_t n)
+{
+	return n ? rng_next(x) % n : 0;
+}
+
+static void fuzz_bad(struct fuzz *f, const char *what, int err)
+{
+	pthread_mutex_lock(&f->lock);
+	if (!f->bad++)
+		snprintf(f->bad_msg, sizeof(f->bad_msg), "%s: %s", what,
+			 errname(err));
+	pthread_mutex_unlock(&f->lock);
+}
+
+static uint64_t fuzz_u64(struct fuzz *f, uint64_t *x)
+{
+	const uint64_t v[] = {
+		0, PAGE, 2 * PAGE, f->bar_size - PAGE, f->bar_size,
+		f->bar_size + PAGE, 1ULL << 32, 1ULL << 63, ~0ULL,
+		~0ULL - PAGE + 1, 1, PAGE - 1, PAGE + 1,
+	};
+
+	if (rng_below(x, 4))
+		return v[rng_below(x, ARRAY_SIZE(v))];
+	return rng_next(x) & (rng_below(x, 2) ? ~(PAGE - 1) : ~0ULL) &
+	       (rng_below(x, 2) ? f->bar_size * 2 - 1 : ~0ULL);
+}
+
+static void fuzz_pool_put(struct fuzz *f, uint64_t *x, int fd)
+{
+	unsigned int i = rng_below(x, FUZZ_POOL);
+
+	pthread_mutex_lock(&f->lock);
+	if (f->pool[i] >= 0)
+		close(f->pool[i]);
+	f->pool[i] = fd;
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* A duplicate of a pool entry (ours to close), or -1. */
+static int fuzz_pool_get(struct fuzz *f, uint64_t *x)
+{
+	unsigned int i = rng_below(x, FUZZ_POOL);
+	int fd;
+
+	pthread_mutex_lock(&f->lock);
+	fd = f->pool[i] >= 0 ? fcntl(f->pool[i], F_DUPFD_CLOEXEC, 0) : -1;
+	pthread_mutex_unlock(&f->lock);
+	return fd;
+}
+
+static void fuzz_request(struct fuzz *f, uint64_t *x)
+{
+	const uint32_t flag_sets[] = {
+		VFIO_DEVICE_FEATURE_GET, VFIO_DEVICE_FEATURE_PROBE,
+		VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_PROBE,
+		VFIO_DEVICE_FEATURE_SET, 0,
+		VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_SET,
+	};
+	const uint32_t oflags[] = {
+		O_CLOEXEC | O_RDWR, O_RDWR, O_RDONLY, O_WRONLY, O_CLOEXEC,
+		O_NONBLOCK | O_RDWR, 3, (uint32_t)rng_next(x),
+	};
+	const uint32_t nrs[] = {
+		0, 1, 2, 3, FUZZ_RANGES, FUZZ_RANGES + 1, 262144, 262145,
+		UINT32_MAX, (uint32_t)rng_next(x),
+	};
+	struct vfio_device_feature *hdr;
+	struct vfio_device_feature_dma_buf *db;
+	size_t full, argsz;
+	uint32_t nr, i, copy;
+	int ret;
+
+	nr = rng_below(x, 3) ? 1 + rng_below(x, 4) : nrs[rng_below(x, ARRAY_SIZE(nrs))];
+	copy = nr < FUZZ_RANGES ? nr : FUZZ_RANGES;
+	full = sizeof(*hdr) + sizeof(*db) + copy * sizeof(db->dma_ranges[0]);
+	/* The request ends right at an inaccessible page: reads past fault. */
+	hdr = (void *)(f->req + f->req_room - full);
+	db = (void *)hdr->data;
+	memset(hdr, 0, full);
+	switch (rng_below(x, 8)) {
+	case 0:
+		argsz = rng_below(x, full + 1);
+		break;
+	case 1:
+		argsz = rng_next(x) & 0xffffffff;
+		break;
+	default:
+		argsz = full;
+		break;
+	}
+	hdr->argsz = argsz;
+	hdr->flags = VFIO_DEVICE_FEATURE_DMA_BUF |
+		     (rng_below(x, 4) ? VFIO_DEVICE_FEATURE_GET :
+		      flag_sets[rng_below(x, ARRAY_SIZE(flag_sets))]);
+	if (!rng_below(x, 16))
+		hdr->flags |= (uint32_t)rng_next(x) & ~VFIO_DEVICE_FEATURE_MASK;
+	db->region_index = rng_below(x, 4) ? f->st.bar : rng_below(x, 12);
+	db->open_flags = rng_below(x, 2) ? O_CLOEXEC | O_RDWR :
+			 oflags[rng_below(x, ARRAY_SIZE(oflags))];
+	db->flags = rng_below(x, 16) ? 0 : (uint32_t)rng_next(x);
+	db->nr_ranges = nr;
+	for (i = 0; i < copy; i++) {
+		if (rng_below(x, 2)) {
+			uint64_t len = PAGE * (1 + rng_below(x, 4));
+
+			db->dma_ranges[i].offset =
+				rng_below(x, f->bar_size / PAGE) * PAGE;
+			db->dma_ranges[i].length = len;
+		} else {
+			db->dma_ranges[i].offset = fuzz_u64(f, x);
+			db->dma_ranges[i].length = fuzz_u64(f, x);
+		}
+	}
+	ret = ioctl(f->st.d->fd, VFIO_DEVICE_FEATURE, hdr);
+	if (ret < 0)
+		ret = -errno;
+	if (ret >= 0 && (hdr->flags & VFIO_DEVICE_FEATURE_PROBE))
+		return;
+	if (ret >= 0) {
+		f->exports++;
+		fuzz_pool_put(f, x, ret);
+		return;
+	}
+	switch (-ret) {
+	case EINVAL: case ENODEV: case EFAULT: case EOVERFLOW: case ENOMEM:
+	case ENOTTY: case EMFILE: case EOPNOTSUPP:
+		break;
+	default:
+		fuzz_bad(f, "VFIO_DEVICE_FEATURE_DMA_BUF", -ret);
+	}
+}
+
+static void *fuzz_requests(void *arg)
+{
+	struct fuzz *f = arg;
+	uint64_t x = f->seed * 4 + 1;
+
+	while (stress_running(&f->st))
+		fuzz_request(f, &x);
+	__atomic_store_n(&f->st.done[0], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* One random importer step; the attachment is the importer's state. */
+static void fuzz_import(struct fuzz *f, uint64_t *x)
+{
+	struct vpd_imp_status s0, s1;
+	uint8_t buf[256];
+	int fd, ret;
+
+	switch (rng_below(x, 8)) {
+	case 0:
+	case 1:
+		fd = fuzz_pool_get(f, x);
+		if (fd < 0)
+			return;
+		ret = imp_attach(fd, rng_below(x, 8) ? VPD_IMP_DYNAMIC :
+				 rng_below(x, VPD_IMP_NO_P2P + 1));
+		close(fd);
+		if (ret && ret != -EBUSY && ret != -ENODEV &&
+		    ret != -EOPNOTSUPP)
+			fuzz_bad(f, "importer attach", -ret);
+		break;
+	case 2:
+	case 3:
+		imp_status(&s0);
+		ret = imp_map(NULL);
+		imp_status(&s1);
+		if (!ret) {
+			f->maps++;
+			/* Mapped now, unless a revoke came in between. */
+			if (!s1.mapped && s1.invalidations == s0.invalidations)
+				fuzz_bad(f, "a successful map is not mapped", 0);
+		} else if (ret != -ENOTCONN && ret != -EALREADY &&
+			   ret != -ENODEV && ret != -EOPNOTSUPP &&
+			   ret != -EINVAL) {
+			fuzz_bad(f, "importer map", -ret);
+		}
+		break;
+	case 4:
+		memset(buf, 0x5a, sizeof(buf));
+		imp_dma(VPD_IMP_DMA_WRITE, PAGE * rng_below(x, 2), buf,
+			sizeof(buf));
+		break;
+	case 5:
+		imp(VPD_IMP_UNMAP, NULL);
+		break;
+	case 6:
+		if (!rng_below(x, 4))
+			imp(VPD_IMP_PIN, NULL);
+		else
+			imp(VPD_IMP_DETACH, NULL);
+		break;
+	default:
+		fuzz_pool_put(f, x, -1);
+		break;
+	}
+}
+
+static void *fuzz_importer(void *arg)
+{
+	struct fuzz *f = arg;
+	uint64_t x = f->seed * 4 + 2;
+
+	while (stress_running(&f->st))
+		fuzz_import(f, &x);
+	__atomic_store_n(&f->st.done[1], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Make the BAR unsafe now and then: a reset, a decode toggle or a
+ * low-power cycle, else a millisecond's pause so that the importer gets
+ * mappings through between them.
+ */
+static void *fuzz_chaos(void *arg)
+{
+	struct fuzz *f = arg;
+	uint64_t x = f->seed * 4 + 3;
+
+	while (stress_running(&f->st)) {
+		switch (rng_below(&x, 10)) {
+		case 0:
+			ioctl(f->st.d->fd, VFIO_DEVICE_RESET);
+			f->st.ops[2]++;
+			break;
+		case 1:
+			set_decode(f->st.d, false);
+			set_decode(f->st.d, true);
+			f->st.ops[1]++;
+			break;
+		case 2:
+			low_power(f->st.d, true);
+			low_power(f->st.d, false);
+			f->st.ops[3]++;
+			break;
+		default:
+			nap_ms(1);	/* spacing, not synchronisation */
+			break;
+		}
+	}
+	__atomic_store_n(&f->st.done[2], 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
+		    uint64_t seed, unsigned int seconds)
+{
+	void *(*const fn[])(void *) = {
+		fuzz_requests, fuzz_importer, fuzz_chaos,
+	};
+	struct fuzz *f = calloc(1, sizeof(*f));
+	int base = count_fds();
+	long objs = dmabuf_objects(), maps;
+	uint64_t start = 0, end = 0;
+	pthread_t th[ARRAY_SIZE(fn)];
+	struct vdev d;
+	char msg[256];
+	unsigned int i;
+	long limit;
+	bool stuck = false;
+
+	printf("# %s: seed %llu, %u s\n", name, (unsigned long long)seed,
+	       seconds);
+	if (!f || vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", f ? msg : "out of memory");
+		free(f);
+		return 1;
+	}
+	f->req_room = 64 * PAGE;
+	f->req = mmap(NULL, f->req_room + PAGE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (f->req == MAP_FAILED ||
+	    mprotect(f->req + f->req_room, PAGE, PROT_NONE)) {
+		FAIL(name, "request buffer: %s", errname(errno));
+		free(f);
+		return 1;
+	}
+	pthread_mutex_init(&f->lock, NULL);
+	for (i = 0; i < FUZZ_POOL; i++)
+		f->pool[i] = -1;
+	f->seed = seed;
+	f->bar_size = d.reg[bar].size;
+	f->st.d = &d;
+	f->st.bar = bar;
+	f->st.deadline = now_ms() + seconds * 1000L;
+	for (i = 0; i < ARRAY_SIZE(fn); i++)
+		pthread_create(&th[i], NULL, fn[i], f);
+
+	limit = f->st.deadline + WAIT_MS;
+	for (i = 0; i < ARRAY_SIZE(fn); i++) {
+		while (!__atomic_load_n(&f->st.done[i], __ATOMIC_ACQUIRE) &&
+		       now_ms() < limit)
+			nap_ms(10);	/* polling with a bounded deadline */
+		if (!__atomic_load_n(&f->st.done[i], __ATOMIC_ACQUIRE))
+			stuck = true;
+	}
+	printf("# %s: %lu exports, %lu maps, %lu resets, %lu decode and %lu low-power cycles\n",
+	       name, f->exports, f->maps, f->st.ops[2], f->st.ops[1],
+	       f->st.ops[3]);
+	if (stuck) {
+		FAIL(tname(name, "no-hang"),
+		     "a thread is stuck %d ms after the deadline (seed %llu)",
+		     WAIT_MS, (unsigned long long)seed);
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(fn); i++)
+		pthread_join(th[i], NULL);
+	PASS(tname(name, "no-hang"));
+	if (f->bad)
+		FAIL(tname(name, "errnos"), "%lu unexpected answers, first: %s (seed %llu)",
+		     f->bad, f->bad_msg, (unsigned long long)seed);
+	else
+		PASS(tname(name, "errnos"));
+
+	imp(VPD_IMP_DETACH, NULL);
+	for (i = 0; i < FUZZ_POOL; i++)
+		if (f->pool[i] >= 0)
+			close(f->pool[i]);
+	vdev_close_fds(&d);
+	munmap(f->req, f->req_room + PAGE);
+
+	stress_after(name, bdf, bar);
+	if (count_fds() != base)
+		FAIL(tname(name, "no-leak"), "%d fds open, %d before (seed %llu)",
+		     count_fds(), base, (unsigned long long)seed);
+	else if (objs >= 0 && dmabuf_objects() != objs)
+		FAIL(tname(name, "no-leak"), "%ld dma-bufs alive, %ld before (seed %llu)",
+		     dmabuf_objects(), objs, (unsigned long long)seed);
+	else
+		PASS(tname(name, "no-leak"));
+	if (dma_api_disabled() || bar_phys(bdf, bar, &start, &end)) {
+		SKIP(tname(name, "no-mapping-left"), "no DMA-API debug on this kernel");
+	} else if ((maps = bar_mappings(start, end)) != 0) {
+		FAIL(tname(name, "no-mapping-left"), "%ld DMA mappings of the BAR left (seed %llu)",
+		     maps, (unsigned long long)seed);
+	} else {
+		PASS(tname(name, "no-mapping-left"));
+	}
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- fail-nth */
+
+/*
+ * Fault injection (CONFIG_FAULT_INJECTION, failslab, fail_page_alloc,
+ * fail_usercopy): each step below runs with the Nth fault point of this
+ * task made to fail, N = 1, 2, ... until the step completes without
+ * reaching it.  Every injected failure must come back as an errno, and the
+ * step must work again right after.  Leaks are kmemleak's to find.
+ */
+static const char *const fail_knobs[][2] = {
+	{ "/sys/kernel/debug/failslab/ignore-gfp-wait", "N" },
+	{ "/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N" },
+	{ "/sys/kernel/debug/fail_page_alloc/min-order", "0" },
+	/* No stack dump per injected fault: the console scan reads those. */
+	{ "/sys/kernel/debug/failslab/verbose", "0" },
+	{ "/sys/kernel/debug/fail_page_alloc/verbose", "0" },
+	{ "/sys/kernel/debug/fail_usercopy/verbose", "0" },
+};
+
+/* Arm the Nth fault point of this thread; false if there is no fail-nth. */
+static bool fail_nth_arm(int fd, unsigned int n)
+{
+	char v[16];
+	int len = snprintf(v, sizeof(v), "%u", n);
+
+	return pwrite(fd, v, len, 0) == len;
+}
+
+/* Whether the armed fault point was reached (the counter ran out). */
+static bool fail_nth_fired(int fd)
+{
+	char v[16] = "";
+
+	if (pread(fd, v, sizeof(v) - 1, 0) <= 0)
+		return false;
+	if (atoi(v) == 0)
+		return true;
+	fail_nth_arm(fd, 0);
+	return false;
+}
+
+enum fail_step { FAIL_EXPORT, FAIL_ATTACH, FAIL_MAP, FAIL_STEPS };
+
+static const char *const fail_step_name[] = { "export", "attach", "map" };
+
+static int fail_step(enum fail_step step, struct vdev *d, unsigned int bar,
+		     const struct slice *s, int *dbfd)
+{
+	switch (step) {
+	case FAIL_EXPORT:
+		*dbfd = dmabuf_get(d, bar, s->r, s->nr);
+		return *dbfd < 0 ? *dbfd : 0;
+	case FAIL_ATTACH:
+		return imp_attach(*dbfd, VPD_IMP_DYNAMIC);
+	default:
+		return imp_map(NULL);
+	}
+}
+
+/*
+ * A step that failed may still have done its work in the importer (the
+ * fault hit the ioctl's copy back to userspace): undo that too.
+ */
+static void fail_undo_partial(enum fail_step step)
+{
+	struct vpd_imp_status st;
+
+	imp_status(&st);
+	if ((step == FAIL_MAP && st.mapped) ||
+	    (step == FAIL_ATTACH && st.attached))
+		imp(step == FAIL_MAP ? VPD_IMP_UNMAP : VPD_IMP_DETACH, NULL);
+}
+
+/* Undo what a successful step did, so that it can run again. */
+static void fail_undo(enum fail_step step, int *dbfd)
+{
+	switch (step) {
+	case FAIL_EXPORT:
+		close(*dbfd);
+		*dbfd = -1;
+		break;
+	case FAIL_ATTACH:
+		imp(VPD_IMP_DETACH, NULL);
+		break;
+	default:
+		imp(VPD_IMP_UNMAP, NULL);
+		break;
+	}
+}
+
+static int cmd_failnth(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 3, { { 0, PAGE }, { 4 * PAGE, 2 * PAGE },
+				      { 0x80000, PAGE } } };
+	char path[64], msg[256];
+	unsigned int i, n, injected[FAIL_STEPS] = { 0 };
+	struct vdev d;
+	int fd, dbfd = -1, ret;
+	bool bad = false;
+
+	snprintf(path, sizeof(path), "/proc/thread-self/fail-nth");
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		SKIP(name, "no %s: a kernel without CONFIG_FAULT_INJECTION",
+		     path);
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(fail_knobs); i++)
+		if (write_file(fail_knobs[i][0], fail_knobs[i][1])) {
+			FAIL(name, "cannot write %s", fail_knobs[i][0]);
+			close(fd);
+			return 0;
+		}
+	if (vdev_open(&d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		close(fd);
+		return 0;
+	}
+	for (i = 0; i < FAIL_STEPS && !bad; i++) {
+		for (n = 1; n < 10000; n++) {
+			bool fired;
+
+			fail_nth_arm(fd, n);
+			ret = fail_step(i, &d, bar, &s, &dbfd);
+			fired = fail_nth_fired(fd);
+			if (!fired) {
+				/* Ran to the end without reaching fault N. */
+				if (ret) {
+					FAIL(name, "%s failed with %s without an injected fault",
+					     fail_step_name[i], errname(-ret));
+					bad = true;
+				}
+				break;
+			}
+			injected[i]++;
+			if (!ret) {
+				/* The fault was absorbed (a retry, a fallback). */
+				fail_undo(i, &dbfd);
+				continue;
+			}
+			if (ret > 0) {
+				FAIL(name, "%s with fault %u: returned %d",
+				     fail_step_name[i], n, ret);
+				bad = true;
+				break;
+			}
+			fail_undo_partial(i);
+		}
+		printf("# %s: %s: %u fault points\n", name, fail_step_name[i],
+		       injected[i]);
+		/* Leave the step done for the next one. */
+	}
+	fail_nth_arm(fd, 0);
+	close(fd);
+	if (!bad) {
+		if (injected[FAIL_EXPORT] && injected[FAIL_ATTACH] &&
+		    injected[FAIL_MAP])
+			PASS(name);
+		else
+			FAIL(name, "a step reached no fault point (export %u, attach %u, map %u)",
+			     injected[FAIL_EXPORT], injected[FAIL_ATTACH],
+			     injected[FAIL_MAP]);
+	}
+	/* Still usable: the last step left a mapping; DMA through it. */
+	if (!bad) {
+		if (vdev_map_bar(&d, bar, msg, sizeof(msg)) ||
+		    write_check(&d, &s, 0, 0x100, msg, sizeof(msg)))
+			FAIL(tname(name, "usable-after"), "%s", msg);
+		else
+			PASS(tname(name, "usable-after"));
+	}
+	imp(VPD_IMP_DETACH, NULL);
+	if (dbfd >= 0)
+		close(dbfd);
+	vdev_close_fds(&d);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int usage(void)
@@ -2890,7 +3458,9 @@ static int usage(void)
 		"       dmabuf-test sizes NAME BDF BAR\n"
 		"       dmabuf-test bigbar NAME BDF BAR\n"
 		"       dmabuf-test late-unmap NAME BDF BAR\n"
-		"       dmabuf-test orphan NAME BDF BAR SIBLING_BDF\n");
+		"       dmabuf-test orphan NAME BDF BAR SIBLING_BDF\n"
+		"       dmabuf-test fuzz NAME BDF BAR SEED SECONDS\n"
+		"       dmabuf-test failnth NAME BDF BAR\n");
 	return 2;
 }
 
@@ -2957,6 +3527,11 @@ int main(int argc, char **argv)
 		ret = cmd_late_unmap(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "orphan") && argc == 6)
 		ret = cmd_orphan(argv[2], argv[3], atoi(argv[4]), argv[5]);
+	else if (!strcmp(cmd, "fuzz") && argc == 7)
+		ret = cmd_fuzz(argv[2], argv[3], atoi(argv[4]),
+			       strtoull(argv[5], NULL, 0), atoi(argv[6]));
+	else if (!strcmp(cmd, "failnth") && argc == 5)
+		ret = cmd_failnth(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))
 		ret = cmd_stress(argv[2], argv[3], atoi(argv[4]),
 				 argc == 6 ? atoi(argv[5]) : 10);

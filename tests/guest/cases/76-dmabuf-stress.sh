@@ -13,6 +13,7 @@ T=dmabuf.stress
 dmabuf_setup $T
 
 if dmabuf_bind $T "$DMABUF_NVME"; then
-	dmabuf_run stress $T "$DMABUF_NVME" 2 "${DMABUF_STRESS_SECONDS:-10}"
+	secs=$(cmdline_arg vpd_stress_seconds)
+	dmabuf_run stress $T "$DMABUF_NVME" 2 "${secs:-${DMABUF_STRESS_SECONDS:-10}}"
 	unbind "$DMABUF_NVME"
 fi

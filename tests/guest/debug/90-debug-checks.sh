@@ -12,6 +12,8 @@
 #                           behind (the checker reports leaks at unbind)
 #   debug.lockdep-tracked   lockdep saw the exporter's lock, nested as
 #                           src/vpd.h documents (exp.lock -> dma_resv)
+#   debug.kmemleak          kmemleak finds no leak allocated through the
+#                           exporter, dma-buf or vfio
 #   debug.lockdep-armed     lockdep is still on after all the cases: it
 #                           switches itself off at its first report
 # KASAN, lockdep and DMA-API reports on the console fail the host's scan.
@@ -54,6 +56,26 @@ elif ! echo "$deps" | grep -q '^reservation_ww_class_mutex$'; then
 	fail $T.lockdep-tracked "&exp->lock was never held while taking a dma_resv lock (held before: $(echo "$deps" | tr '\n' ' '))"
 else
 	pass $T.lockdep-tracked
+fi
+
+# kmemleak: two scans (an object must stay unreferenced across them); a
+# leak whose allocation trace runs through the exporter, dma-buf or vfio
+# fails, others are listed.
+KMEMLEAK=/sys/kernel/debug/kmemleak
+if [ ! -w $KMEMLEAK ]; then
+	fail $T.kmemleak "no $KMEMLEAK: kmemleak is off (disabled itself at boot?)"
+else
+	echo scan > $KMEMLEAK
+	echo scan > $KMEMLEAK
+	cat $KMEMLEAK > /tmp/kmemleak.txt
+	n=$(grep -c '^unreferenced object' /tmp/kmemleak.txt)
+	if grep -Eq 'vpd_|vfio|dma_buf|dmabuf' /tmp/kmemleak.txt; then
+		sed 's/^/# /' /tmp/kmemleak.txt | head -n 60
+		fail $T.kmemleak "$n unreferenced object(s), allocated through the exporter, dma-buf or vfio (see above)"
+	else
+		[ "$n" = 0 ] || sed 's/^/# /' /tmp/kmemleak.txt | head -n 30
+		pass $T.kmemleak
+	fi
 fi
 
 if grep -Eq '^ *debug_locks: +1$' /proc/lockdep_stats; then
