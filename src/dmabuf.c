@@ -41,6 +41,13 @@ VPD_IMPORT_NS_DMA_BUF();
  */
 #define VPD_MAP_MAX_SEGS	BIT(19)
 
+/*
+ * A BAR is MMIO: no CPU cache holds it, so there is nothing to sync.  Saying
+ * so also lets ranges overlap (the uAPI allows it) without the DMA-API
+ * checker's "overlapping mappings aren't supported" warning.
+ */
+#define VPD_MAP_ATTRS		DMA_ATTR_SKIP_CPU_SYNC
+
 static unsigned int revoke_warn_sec = 10;
 module_param(revoke_warn_sec, uint, 0644);
 MODULE_PARM_DESC(revoke_warn_sec,
@@ -502,7 +509,8 @@ static void vpd_unmap_ranges(struct vpd_dmabuf *priv, struct device *dev,
 	if (map->path == VPD_P2P_HOST_BRIDGE)
 		for (i = 0; i < nr; i++)
 			dma_unmap_resource(dev, map->addr[i],
-					   priv->ranges[i].len, dir, 0);
+					   priv->ranges[i].len, dir,
+					   VPD_MAP_ATTRS);
 	map->sgt.orig_nents = map->nents;
 	sg_free_table(&map->sgt);
 	kvfree(map);
@@ -524,7 +532,8 @@ static int vpd_fill_segs(struct vpd_dmabuf *priv, struct device *dev,
 		if (map->path == VPD_P2P_BUS_ADDR) {
 			base = r->phys + priv->bus_offset;
 		} else {
-			base = dma_map_resource(dev, r->phys, r->len, dir, 0);
+			base = dma_map_resource(dev, r->phys, r->len, dir,
+						VPD_MAP_ATTRS);
 			if (dma_mapping_error(dev, base)) {
 				vpd_unmap_ranges(priv, dev, map, i, dir);
 				return -ENOMEM;
