@@ -7,7 +7,8 @@
 # only that kernel can make (tests/guest/debug/): the DMA mappings that
 # map/unmap/revoke/close leave, lockdep's view of the exporter's lock and
 # whether lockdep is still armed at the end.  Every console line the
-# checkers print fails the console scan.  The exporter is this driver's.
+# checkers print fails the console scan.  The exporter is this driver's;
+# the fuzzer (77-dmabuf-fuzz) runs 120 s instead of 20.
 # Results are named KERNEL/....  Usage: tests/vm-debug.sh [KERNEL...]
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/project.sh
@@ -45,8 +46,10 @@ for k in "${kernels[@]}"; do
 
 	log=$run/$k-console.log
 	# KASAN and lockdep make the guest several times slower under TCG.
+	# The fuzzer runs longest here, where the checkers see it (a later
+	# vpd_fuzz_seconds= in VPD_KERNEL_ARGS, as make soak's, wins).
 	VPD_VM_TIMEOUT=${VPD_VM_TIMEOUT:-1800} \
-		VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} vpd_exporter=vfio-pci-dmabuf" \
+		VPD_KERNEL_ARGS="vpd_fuzz_seconds=120 ${VPD_KERNEL_ARGS:-} vpd_exporter=vfio-pci-dmabuf" \
 		vm_boot "$k" "$run/$k-initrd" "$log" || true
 	vm_results "$log" "$k"
 	vm_console_clean "$log" "$k"
