@@ -1488,12 +1488,13 @@ static long dma_api_errors(void);
 /*
  * Ranges may overlap (the uAPI allows it): such a dma-buf maps, DMA lands
  * through either alias, and the DMA-API checker (where there is one) has
- * nothing to say about the mapping.
+ * nothing to say about the mapping.  Both ranges start at one address: the
+ * checker tracks a mapping by its first cache line.
  */
 static void map_overlapping(const char *name, struct vdev *d, unsigned int bar)
 {
 	const struct slice s = { 2, { { 0x10000, 2 * PAGE },
-				      { 0x10000 + PAGE, 2 * PAGE } } };
+				      { 0x10000, PAGE } } };
 	long errs = dma_api_errors();
 	char msg[400] = "";
 	int fd, ret;
@@ -1515,7 +1516,7 @@ static void map_overlapping(const char *name, struct vdev *d, unsigned int bar)
 	else if (ret)
 		FAIL(name, "attach and map: %s", errname(-ret));
 	else if (write_check(d, &s, PAGE, 0x400, msg, sizeof(msg)) ||
-		 write_check(d, &s, 3 * PAGE, 0x400, msg, sizeof(msg)))
+		 write_check(d, &s, 2 * PAGE, 0x400, msg, sizeof(msg)))
 		FAIL(name, "%s", msg);
 	else if (errs >= 0 && dma_api_errors() != errs)
 		FAIL(name, "the DMA-API checker reported %ld error(s) mapping overlapping ranges: see the console",
