@@ -555,6 +555,7 @@ static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
 					  enum dma_data_direction dir)
 {
 	struct vpd_mapping *map;
+	enum vpd_p2p_path path;
 	unsigned int seg_max, nents;
 	const char *why;
 	int ret;
@@ -565,19 +566,19 @@ static struct vpd_mapping *vpd_map_ranges(struct vpd_dmabuf *priv,
 	if (ret)
 		return ERR_PTR(ret);
 
+	path = vpd_p2p_path(priv->pdev, dev, &why);
+	if (path == VPD_P2P_NONE) {
+		dev_warn_ratelimited(dev, "cannot reach %s BAR %u peer-to-peer: %s\n",
+				     pci_name(priv->pdev), priv->bar, why);
+		return ERR_PTR(-EINVAL);
+	}
+
 	map = kvzalloc(struct_size(map, addr, priv->nr_ranges),
 		       GFP_KERNEL | __GFP_NOWARN);
 	if (!map)
 		return ERR_PTR(-ENOMEM);
 	map->nr_ranges = priv->nr_ranges;
-
-	map->path = vpd_p2p_path(priv->pdev, dev, &why);
-	if (map->path == VPD_P2P_NONE) {
-		dev_warn_ratelimited(dev, "cannot reach %s BAR %u peer-to-peer: %s\n",
-				     pci_name(priv->pdev), priv->bar, why);
-		kvfree(map);
-		return ERR_PTR(-EINVAL);
-	}
+	map->path = path;
 
 	ret = sg_alloc_table(&map->sgt, nents, GFP_KERNEL | __GFP_NOWARN);
 	if (ret) {
