@@ -1174,6 +1174,38 @@ static int expect_revoked(const char *what, char *msg, size_t len)
 	return -1;
 }
 
+/*
+ * The event @what revoked the importer (s0: status before, s1: after) and
+ * the BAR is usable again: a new mapping works and DMA lands.  One result.
+ */
+static void revoked_then_usable(const char *name, const char *what,
+				struct setup *t, const struct vpd_imp_status *s0,
+				const struct vpd_imp_status *s1)
+{
+	char msg[400] = "";
+	int ret;
+
+	if (s1->invalidations <= s0->invalidations || s1->mapped) {
+		FAIL(name, "importer not revoked by %s: %llu revoke callbacks (%llu before), mapped %u",
+		     what, (unsigned long long)s1->invalidations,
+		     (unsigned long long)s0->invalidations, s1->mapped);
+		return;
+	}
+	ret = imp_map(NULL);
+	if (ret) {
+		FAIL(name, "MAP after %s: %s", what, errname(-ret));
+		return;
+	}
+	if (write_check(&t->d, &t->s, 0x1000, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "after %s: %s", what, msg);
+		return;
+	}
+	printf("# %s: revoke callbacks %llu -> %llu\n", name,
+	       (unsigned long long)s0->invalidations,
+	       (unsigned long long)s1->invalidations);
+	PASS(name);
+}
+
 static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 			 unsigned int bar)
 {
@@ -1361,26 +1393,7 @@ static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 		     s1.mapped);
 		goto out;
 	}
-	if (s1.invalidations <= s0.invalidations || s1.mapped) {
-		FAIL(name, "importer not revoked: %llu revoke callbacks (%llu before), mapped %u",
-		     (unsigned long long)s1.invalidations,
-		     (unsigned long long)s0.invalidations, s1.mapped);
-		goto out;
-	}
-	/* Accessible again: a new mapping works and DMA lands. */
-	ret = imp_map(NULL);
-	if (ret) {
-		FAIL(name, "MAP after %s: %s", kind, errname(-ret));
-		goto out;
-	}
-	if (write_check(&t.d, &t.s, 0x1000, 0x400, msg, sizeof(msg))) {
-		FAIL(name, "after %s: %s", kind, msg);
-		goto out;
-	}
-	printf("# %s: revoke callbacks %llu -> %llu\n", name,
-	       (unsigned long long)s0.invalidations,
-	       (unsigned long long)s1.invalidations);
-	PASS(name);
+	revoked_then_usable(name, kind, &t, &s0, &s1);
 out:
 	if (upid) {
 		/* unbind blocked: let it finish without our dma-buf */
@@ -2678,25 +2691,8 @@ static int cmd_sibling_reset(const char *name, const char *bdf,
 		goto out;
 	}
 	imp_status(&s1);
-	if (s1.invalidations <= s0.invalidations || s1.mapped) {
-		FAIL(name, "importer not revoked by the hot reset of sibling %s: %llu revoke callbacks (%llu before), mapped %u",
-		     sib_bdf, (unsigned long long)s1.invalidations,
-		     (unsigned long long)s0.invalidations, s1.mapped);
-		goto out;
-	}
-	ret = imp_map(NULL);
-	if (ret) {
-		FAIL(name, "MAP after the sibling's reset: %s", errname(-ret));
-		goto out;
-	}
-	if (write_check(&t.d, &t.s, 0x1000, 0x400, msg, sizeof(msg))) {
-		FAIL(name, "after the sibling's reset: %s", msg);
-		goto out;
-	}
-	printf("# %s: revoke callbacks %llu -> %llu\n", name,
-	       (unsigned long long)s0.invalidations,
-	       (unsigned long long)s1.invalidations);
-	PASS(name);
+	snprintf(msg, sizeof(msg), "the hot reset of sibling %s", sib_bdf);
+	revoked_then_usable(name, msg, &t, &s0, &s1);
 out:
 	if (sib.fd >= 0)
 		close(sib.fd);
