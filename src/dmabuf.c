@@ -8,7 +8,8 @@
  * -ENODEV) while the device is closed, while memory decode is off or the
  * device is not in D0 or in low-power mode, and while anything that can
  * make the BAR unreachable is in progress (a "block": resets, and config
- * writes to the registers that control decode, power and FLR).  Revocation
+ * writes to the registers that control decode, power and FLR), and after
+ * an uncorrectable error until the hardware decodes the BARs again.  Revocation
  * is synchronous: it returns once importers have unmapped.  When the
  * device is usable again, importers are notified and may map again.
  * Closing the device revokes its dma-bufs for good.
@@ -131,6 +132,68 @@ static bool vpd_bars_reachable(struct vpd_device *vpd)
 	return pdev->no_command_memory || (cmd & PCI_COMMAND_MEMORY);
 }
 
+/*
+ * Whether the function decodes memory at the addresses its BARs were
+ * assigned, as the hardware says: vconfig cannot tell after a reset that
+ * vfio did not see.  Functions without a memory enable bit (VFs) have no
+ * BARs of their own to read back, so they never say yes.
+ */
+static bool vpd_bars_decode(struct pci_dev *pdev)
+{
+	unsigned int i;
+	u32 lo, hi;
+	u16 cmd;
+
+	if (pdev->no_command_memory ||
+	    pci_read_config_word(pdev, PCI_COMMAND, &cmd) ||
+	    !(cmd & PCI_COMMAND_MEMORY))
+		return false;
+
+	for (i = 0; i < PCI_STD_NUM_BARS; i++) {
+		unsigned long flags = pci_resource_flags(pdev, i);
+		u64 bus = pci_bus_address(pdev, i);
+		int reg = PCI_BASE_ADDRESS_0 + 4 * i;
+
+		if (!(flags & IORESOURCE_MEM) || !pci_resource_len(pdev, i))
+			continue;
+		if (pci_read_config_dword(pdev, reg, &lo) ||
+		    (lo & PCI_BASE_ADDRESS_MEM_MASK) != lower_32_bits(bus))
+			return false;
+		if (!(flags & IORESOURCE_MEM_64))
+			continue;
+		if (pci_read_config_dword(pdev, reg + 4, &hi) ||
+		    hi != upper_32_bits(bus))
+			return false;
+		i++;
+	}
+	return true;
+}
+
+/*
+ * Whether an uncorrectable error still keeps importers off the BARs.  The
+ * PCI core's recovery resets the link with no reset_prepare/reset_done and
+ * restores nothing: the function comes back with decode off and its BARs
+ * cleared while vconfig still says enabled.  It is usable again only once
+ * the recovery is over and the hardware decodes the BARs (vfio restores
+ * them at userspace's next write of the command register), and then the
+ * error is forgotten.  exp->lock held.
+ */
+static bool vpd_error_pending(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = vpd->exp;
+	struct pci_dev *pdev = vpd->core.pdev;
+
+	if (!exp->failed)
+		return false;
+	if (READ_ONCE(pdev->error_state) != pci_channel_io_normal ||
+	    !vpd_bars_decode(pdev))
+		return true;
+
+	exp->failed = false;
+	pci_info(pdev, "BARs decode again after the error: dma-bufs usable\n");
+	return false;
+}
+
 /* Whether importers must be kept off the BARs now; exp->lock held. */
 static bool vpd_access_revoked(struct vpd_device *vpd)
 {
@@ -138,7 +201,7 @@ static bool vpd_access_revoked(struct vpd_device *vpd)
 
 	lockdep_assert_held(&exp->lock);
 	return !exp->open || exp->gone || exp->blocked ||
-	       !vpd_bars_reachable(vpd);
+	       !vpd_bars_reachable(vpd) || vpd_error_pending(vpd);
 }
 
 static unsigned long vpd_revoke_warn_jiffies(void)
@@ -383,6 +446,20 @@ void vpd_exporter_close(struct vpd_device *vpd)
 void vpd_exporter_remove(struct vpd_device *vpd)
 {
 	vpd_exporter_set(vpd, &vpd->exp->gone, true);
+}
+
+/*
+ * An uncorrectable error froze the link, or recovery gave up: the PCI core
+ * resets the link next (or never lets the device work again).  Revoke now,
+ * before that reset and before userspace hears of the error.
+ */
+void vpd_exporter_error(struct vpd_device *vpd)
+{
+	if (!vpd->exp->enabled)
+		return;
+	dev_warn_ratelimited(&vpd->core.pdev->dev,
+			     "uncorrectable error: dma-bufs revoked until the BARs decode again\n");
+	vpd_exporter_set(vpd, &vpd->exp->failed, true);
 }
 
 /* ------------------------------------------------------------------ */

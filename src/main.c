@@ -310,8 +310,29 @@ static void vpd_reset_done(struct pci_dev *pdev)
 	vpd_unblock_access(vpd_from_core(dev_get_drvdata(&pdev->dev)));
 }
 
+/*
+ * AER or DPC recovery, device lock held.  A frozen link is reset next, with
+ * no reset_prepare/reset_done and nothing restored, and a permanent failure
+ * never recovers: revoke before either, and before vfio tells userspace.
+ * A non-fatal error leaves the link and the BARs as they are.
+ */
+static pci_ers_result_t vpd_error_detected(struct pci_dev *pdev,
+					   pci_channel_state_t state)
+{
+	if (state != pci_channel_io_normal)
+		vpd_exporter_error(vpd_from_core(dev_get_drvdata(&pdev->dev)));
+	return vfio_pci_core_aer_err_detected(pdev, state);
+}
+
+/* Recovery is over: usable at once if the BARs decode (see vpd_error_pending). */
+static void vpd_error_resume(struct pci_dev *pdev)
+{
+	vpd_sync_access(vpd_from_core(dev_get_drvdata(&pdev->dev)));
+}
+
 static const struct pci_error_handlers vpd_err_handlers = {
-	.error_detected	= vfio_pci_core_aer_err_detected,
+	.error_detected	= vpd_error_detected,
+	.resume		= vpd_error_resume,
 	.reset_prepare	= vpd_reset_prepare,
 	.reset_done	= vpd_reset_done,
 };

@@ -23,7 +23,8 @@
  * LOCK ORDER (the only place it is written down)
  *
  *   device_lock(&pdev->dev)            (held by the PCI core around
- *     |                                 remove and reset_prepare/done)
+ *     |                                 remove, reset_prepare/done and
+ *     |                                 the error handlers)
  *     v
  *   vfio_pci_core_device.memory_lock   (may be held by our caller: the PCI
  *     |                                 core calls reset_prepare/reset_done
@@ -53,6 +54,11 @@ struct vpd_exporter {
 	bool open;
 	/* The device is being removed: revoked for good. */
 	bool gone;
+	/*
+	 * An uncorrectable error reset the function behind vfio's back:
+	 * revoked until the function decodes its BARs again.
+	 */
+	bool failed;
 	/* Accessibility changes in progress (resets, power and decode writes). */
 	unsigned int blocked;
 	/* What every live dma-buf has been told: revoked or usable. */
@@ -81,6 +87,7 @@ void vpd_exporter_release(struct vpd_device *vpd);
 void vpd_exporter_open(struct vpd_device *vpd);
 void vpd_exporter_close(struct vpd_device *vpd);
 void vpd_exporter_remove(struct vpd_device *vpd);
+void vpd_exporter_error(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Surprise removal as an operator causes it: with a dma-buf of ivshmem's BAR
-# mapped by the test importer, the host hot-unplugs ivshmem through QMP
-# device_del; the guest must hand the device back and its importer must be
-# revoked for good (tests/guest/alone/dmabuf-unplug.sh).  On kernels whose vfio-pci has
-# its own exporter, this driver's is used (own_dmabuf=1).
+# What the host does to a device under a mapped dma-buf of ivshmem's BAR,
+# one boot per kernel (tests/guest/alone/dmabuf-unplug.sh says when):
+#  - a fatal PCIe error: QMP injects a Data Link Protocol error into rp2,
+#    the root port above ivshmem; the guest's AER recovery resets the link;
+#  - surprise removal as an operator causes it: QMP device_del ivshmem; the
+#    guest must hand the device back and its importer be revoked for good.
+# On kernels whose vfio-pci has its own exporter, this driver's is used
+# (own_dmabuf=1).
 # Usage: tests/vm-unplug.sh [KERNEL...]
 set -euo pipefail
 source "$(dirname -- "$0")/lib/project.sh"
@@ -23,12 +26,22 @@ for k in "${kernels[@]}"; do
 	log=$run/$k-console.log
 	VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} $args" vm_boot "$k" "$run/$k-initrd" "$log" &
 	boot=$!
+	qmp=$(vm_rundir "$log")/qmp.sock
+	if vm_wait_console "$log" 'VMTEST: INFO aer-ready' 300; then
+		reply=$(vm_qmp "$qmp" '{"execute":"human-monitor-command","arguments":{"command-line":"pcie_aer_inject_error rp2 DLP"}}') &&
+			[[ $reply == *"OK id: rp2"* ]] ||
+			t_fail "$k/dmabuf.aer.qmp" "pcie_aer_inject_error rp2 DLP: ${reply:-no reply}"
+	fi
 	if vm_wait_console "$log" 'VMTEST: INFO unplug-ready' 300; then
-		vm_qmp "$(vm_rundir "$log")/qmp.sock" \
+		vm_qmp "$qmp" \
 			'{"execute":"device_del","arguments":{"id":"ivshmem"}}' >/dev/null ||
 			t_fail "$k/dmabuf.unplug.qmp" "device_del ivshmem was refused"
 	fi
 	wait "$boot" || true
+	if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
+		mkdir -p -- "$VPD_KEEP_LOGS"
+		cp -- "$log" "$VPD_KEEP_LOGS/"
+	fi
 	vm_results "$log" "$k"
 	vm_console_clean "$log" "$k"
 done

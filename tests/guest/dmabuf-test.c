@@ -32,6 +32,12 @@
  *                      the host hot-unplugs the device; on the device
  *                      request the fd is closed, and the importer must be
  *                      revoked for good while its dma-buf fd lives on
+ *   dmabuf-test aer NAME BDF BAR
+ *                      a mapped dma-buf, then "VMTEST: INFO aer-ready":
+ *                      the host injects a fatal error above the device;
+ *                      revoked before vfio reports it, still revoked after
+ *                      the recovery while the BARs do not decode, usable
+ *                      once the command register is written back
  *   dmabuf-test no-route NAME BDF BAR
  *                      run on a machine whose host bridge does not forward
  *                      peer-to-peer: export and attach work, map is EINVAL
@@ -98,8 +104,10 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <linux/netlink.h>
 #include <linux/pci_regs.h>
 #include <linux/types.h>
 #include <linux/vfio.h>
@@ -2284,6 +2292,197 @@ static int cmd_unplug(const char *name, const char *bdf, unsigned int bar)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- aer */
+
+/* The physical command register, as the PCI core reads it (sysfs). */
+static int phys_command(const char *bdf, uint16_t *cmd)
+{
+	char path[PATH_MAX];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/config", bdf);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, cmd, sizeof(*cmd), PCI_COMMAND) != sizeof(*cmd))
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/* A socket for the kernel's uevents. */
+static int uevent_socket(void)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	int fd;
+
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+		    NETLINK_KOBJECT_UEVENT);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* The PCI core's error-recovery uevents of a device (ERROR_EVENT=...). */
+enum ers_event { ERS_NONE, ERS_BEGIN, ERS_RECOVERED, ERS_FAILED };
+
+static enum ers_event ers_event_of(const char *buf, size_t n, const char *dev)
+{
+	enum ers_event ev = ERS_NONE;
+	bool ours = false;
+	const char *p;
+
+	/* "ACTION@DEVPATH\0KEY=VALUE\0...": one string at a time. */
+	for (p = buf; p < buf + n; p += strlen(p) + 1) {
+		size_t l = strlen(p);
+
+		if (!strncmp(p, "DEVPATH=", 8) && l >= strlen(dev) &&
+		    !strcmp(p + l - strlen(dev), dev))
+			ours = true;
+		else if (!strcmp(p, "ERROR_EVENT=BEGIN_RECOVERY"))
+			ev = ERS_BEGIN;
+		else if (!strcmp(p, "ERROR_EVENT=SUCCESSFUL_RECOVERY"))
+			ev = ERS_RECOVERED;
+		else if (!strcmp(p, "ERROR_EVENT=FAILED_RECOVERY"))
+			ev = ERS_FAILED;
+	}
+	return ours ? ev : ERS_NONE;
+}
+
+/* The next recovery uevent of @bdf within @ms; ERS_NONE on timeout. */
+static enum ers_event wait_ers_event(int ufd, const char *bdf, long ms)
+{
+	long limit = now_ms() + ms;
+	char buf[4096], dev[64];
+
+	snprintf(dev, sizeof(dev), "/%s", bdf);
+	while (now_ms() < limit) {
+		struct pollfd pfd = { .fd = ufd, .events = POLLIN };
+		enum ers_event ev;
+		ssize_t n;
+
+		if (poll(&pfd, 1, limit - now_ms()) != 1)
+			break;
+		n = recv(ufd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		ev = ers_event_of(buf, n, dev);
+		if (ev != ERS_NONE)
+			return ev;
+	}
+	return ERS_NONE;
+}
+
+/*
+ * The PCI core has called the driver's error_detected (it says so with a
+ * uevent right after): the importer must be revoked already, before the
+ * link reset.  It stays revoked through the recovery while the function
+ * does not decode its BARs, and it is usable again once userspace writes
+ * the command register (vfio restores the BARs on that write).
+ */
+static void aer_after_detected(const char *name, struct setup *t,
+			       const char *bdf, int ufd,
+			       const struct vpd_imp_status *s0)
+{
+	struct vpd_imp_status s1;
+	char msg[400] = "";
+	uint16_t cmd, phys;
+	enum ers_event ev;
+	int ret;
+
+	imp_status(&s1);
+	if (!s1.mapped && s1.invalidations > s0->invalidations)
+		PASS(tname(name, "revoked-at-detection"));
+	else if (stock)
+		SKIP(tname(name, "revoked-at-detection"),
+		     "the in-tree exporter does not revoke on errors (importer mapped: %u)",
+		     s1.mapped);
+	else
+		FAIL(tname(name, "revoked-at-detection"),
+		     "importer still mapped after error_detected (%llu revoke callbacks)",
+		     (unsigned long long)s1.invalidations);
+
+	ev = wait_ers_event(ufd, bdf, 60 * 1000);
+	if (ev != ERS_RECOVERED) {
+		FAIL(name, "%s", ev == ERS_NONE ? "no end of recovery within 60 s" :
+				 "the PCI core could not recover the link");
+		return;
+	}
+	ret = phys_command(bdf, &phys);
+	if (ret) {
+		FAIL(name, "reading the command register: %s", errname(-ret));
+		return;
+	}
+	if (phys & PCI_COMMAND_MEMORY)
+		SKIP(tname(name, "recovered-no-decode"),
+		     "the recovery left memory decode on (command %#x): nothing to keep revoked",
+		     phys);
+	else if (expect_revoked("after the recovery, decode off", msg, sizeof(msg)))
+		FAIL(tname(name, "recovered-no-decode"), "%s", msg);
+	else
+		PASS(tname(name, "recovered-no-decode"));
+
+	/* What a VMM does after the error: write the command register back. */
+	if (cfg_rd(&t->d, PCI_COMMAND, &cmd, sizeof(cmd))) {
+		FAIL(name, "reading the command register through VFIO");
+		return;
+	}
+	cmd |= PCI_COMMAND_MEMORY;
+	if (cfg_wr(&t->d, PCI_COMMAND, &cmd, sizeof(cmd)) ||
+	    phys_command(bdf, &phys) || !(phys & PCI_COMMAND_MEMORY)) {
+		FAIL(name, "restoring the command register: decode still off");
+		return;
+	}
+	revoked_then_usable(tname(name, "restored"), "the error", t, s0, &s1);
+}
+
+/*
+ * The host injects an uncorrectable (fatal) error into the root port above
+ * the device once the guest says "aer-ready"; the PCI core's recovery then
+ * resets the link behind vfio's back.  (vfio's error eventfd exists for
+ * PCIe functions only: the uevents serve every function.)
+ */
+static int cmd_aer(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0, 4 * PAGE } } };
+	struct vpd_imp_status s0;
+	struct setup t;
+	enum ers_event ev;
+	int ufd;
+
+	if (setup_written(&t, name, bdf, bar, &s)) {
+		teardown(&t);
+		return 1;
+	}
+	ufd = uevent_socket();
+	if (ufd < 0) {
+		FAIL(name, "uevent socket: %s", errname(-ufd));
+		teardown(&t);
+		return 1;
+	}
+	imp_status(&s0);
+	printf("VMTEST: INFO aer-ready\n");
+	fflush(stdout);
+
+	ev = wait_ers_event(ufd, bdf, 120 * 1000);
+	if (ev == ERS_BEGIN)
+		aer_after_detected(name, &t, bdf, ufd, &s0);
+	else
+		FAIL(name, "%s", ev == ERS_NONE ?
+		     "no error recovery began within 120 s of aer-ready" :
+		     "recovery ended before it began");
+	close(ufd);
+	teardown(&t);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- no route */
 
 static int cmd_no_route(const char *name, const char *bdf, unsigned int bar)
@@ -3541,6 +3740,7 @@ static int usage(void)
 		"       dmabuf-test fdflags NAME BDF BAR\n"
 		"       dmabuf-test dma-debug NAME BDF BAR\n"
 		"       dmabuf-test unplug NAME BDF BAR\n"
+		"       dmabuf-test aer NAME BDF BAR\n"
 		"       dmabuf-test no-route NAME BDF BAR\n"
 		"       dmabuf-test sibling-reset NAME BDF BAR SIBLING_BDF\n"
 		"       dmabuf-test bus-addr NAME BDF BAR\n"
@@ -3601,6 +3801,8 @@ int main(int argc, char **argv)
 		ret = cmd_dma_debug(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "unplug") && argc == 5)
 		ret = cmd_unplug(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "aer") && argc == 5)
+		ret = cmd_aer(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "sibling-reset") && argc == 6)
 		ret = cmd_sibling_reset(argv[2], argv[3], atoi(argv[4]),
 					argv[5]);
