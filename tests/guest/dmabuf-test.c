@@ -47,11 +47,13 @@
  *   dmabuf-test bus-addr NAME BDF BAR
  *                      importer and BAR under one switch, no IOMMU: the
  *                      mapping holds bus addresses and DMA lands
- *   dmabuf-test stress NAME BDF BAR [SECONDS]
+ *   dmabuf-test stress NAME BDF BAR [SECONDS [CYCLES]]
  *                      exports, importer maps and DMAs, decode toggles,
- *                      resets and low-power cycles race for SECONDS (10);
- *                      then every thread must have stopped, a new dma-buf
- *                      must map and take a DMA, and nothing may leak
+ *                      resets and low-power cycles race for SECONDS (10),
+ *                      or until CYCLES export/map/close cycles are done
+ *                      (SECONDS then bounds them: fewer fail); then every
+ *                      thread must have stopped, a new dma-buf must map
+ *                      and take a DMA, and nothing may leak
  *   dmabuf-test unbind-open NAME BDF BAR
  *                      unbind while the device is open: revoked when vfio
  *                      asks for the device back, before the fds close
@@ -3023,13 +3025,17 @@ struct stress {
 	struct vdev *d;
 	unsigned int bar;
 	long deadline;
+	/* Stop after this many importer cycles (0: at the deadline only). */
+	unsigned long cycles;
 	unsigned long ops[4];
 	int done[4];
 };
 
 static bool stress_running(const struct stress *st)
 {
-	return now_ms() < st->deadline;
+	return now_ms() < st->deadline &&
+	       (!st->cycles ||
+		__atomic_load_n(&st->ops[0], __ATOMIC_RELAXED) < st->cycles);
 }
 
 /* Export, attach, map, DMA, unmap, detach, close: errors are expected. */
@@ -3052,7 +3058,7 @@ static void *stress_importer(void *arg)
 			}
 			close(fd);
 		}
-		st->ops[0]++;
+		__atomic_fetch_add(&st->ops[0], 1, __ATOMIC_RELAXED);
 	}
 	__atomic_store_n(&st->done[0], 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -3112,14 +3118,14 @@ static void stress_after(const char *name, const char *bdf, unsigned int bar)
 }
 
 static int cmd_stress(const char *name, const char *bdf, unsigned int bar,
-		      unsigned int seconds)
+		      unsigned int seconds, unsigned long cycles)
 {
 	void *(*const fn[])(void *) = {
 		stress_importer, stress_decode, stress_reset, stress_low_power,
 	};
 	int base = count_fds();
 	long objs = dmabuf_objects();
-	struct stress st = { .bar = bar };
+	struct stress st = { .bar = bar, .cycles = cycles };
 	pthread_t th[ARRAY_SIZE(fn)];
 	struct vdev d;
 	char msg[256];
@@ -3156,6 +3162,11 @@ static int cmd_stress(const char *name, const char *bdf, unsigned int bar,
 		pthread_join(th[i], NULL);
 	PASS(tname(name, "no-hang"));
 	vdev_close_fds(&d);
+	if (cycles && st.ops[0] < cycles)
+		FAIL(tname(name, "cycles"), "%lu of %lu export/map/close cycles within %u s",
+		     st.ops[0], cycles, seconds);
+	else if (cycles)
+		PASS(tname(name, "cycles"));
 
 	stress_after(name, bdf, bar);
 
@@ -3173,29 +3184,41 @@ static int cmd_stress(const char *name, const char *bdf, unsigned int bar,
 /* ---------------------------------------------------------------- fuzz */
 
 /*
- * A seeded fuzzer: a thread that resets the device and toggles decode and
- * low power (fuzz_chaos) races with one that sends hostile VFIO_DEVICE_FEATURE
- * requests (argsz, flags, region, open_flags, nr_ranges and ranges drawn
- * from boundary values) and an importer thread that attaches, maps, pins,
- * DMAs, unmaps, detaches and closes dma-bufs in a random order.  Each
- * thread draws from its own generator seeded from SEED, so a seed repeats
- * every request; the interleaving is the scheduler's.  Checked as it goes:
- * every errno is one the interface documents; a successful map is seen
- * mapped until a revoke callback comes.  Checked at the end: every thread
- * stopped, no fd or dma-buf left, no DMA mapping of the BAR left (DMA-API
- * debug), and the device still exports, maps and takes a DMA.
+ * A seeded fuzzer: a thread that makes the BAR unsafe (fuzz_chaos: resets,
+ * hot resets with hostile group lists, decode toggles, low-power cycles,
+ * random writes to the config registers that control decode, power and
+ * FLR, closing and reopening the device, unbinding and rebinding it) races
+ * with one that sends hostile VFIO_DEVICE_FEATURE requests (argsz, flags,
+ * region, open_flags, nr_ranges and ranges drawn from boundary values) and
+ * an importer thread that attaches, maps, pins, DMAs, unmaps, detaches and
+ * closes dma-bufs in a random order.  Each thread draws from its own
+ * generator seeded from SEED, so a seed repeats every request; the
+ * interleaving is the scheduler's.  Checked as it goes: every errno is one
+ * the interface documents; a successful map is seen mapped until a revoke
+ * callback comes; a DMA written and read back with no revoke in between
+ * landed (a mapping the exporter leaves usable while the BAR does not
+ * decode fails this).  Checked at the end: every thread stopped, no fd or
+ * dma-buf left, no IOMMU fault (no DMA reached a mapping after its
+ * revoke), no DMA mapping of the BAR left (DMA-API debug), and the device
+ * still exports, maps and takes a DMA.
  */
 #define FUZZ_POOL	8
 #define FUZZ_RANGES	512
 
 struct fuzz {
 	struct stress st;
+	/* Readers use st.d->fd; the writer closes and reopens the device. */
+	pthread_rwlock_t dev_lock;
+	const char *bdf;
+	bool dev_lost;			/* reopen failed: nothing to use */
+	unsigned int pm_cap, exp_cap, af_cap;
+	unsigned long reopens, rebinds, hot_resets, cfg_writes, dma_checks;
 	uint64_t seed;
 	uint64_t bar_size;
 	pthread_mutex_t lock;		/* pool */
 	int pool[FUZZ_POOL];		/* live dma-buf fds, -1 if free */
 	unsigned long exports, maps, bad;
-	char bad_msg[256];
+	char bad_msg[320];
 	uint8_t *req;			/* ends at a PROT_NONE page */
 	size_t req_room;
 };
@@ -3218,8 +3241,8 @@ static void fuzz_bad(struct fuzz *f, const char *what, int err)
 {
 	pthread_mutex_lock(&f->lock);
 	if (!f->bad++)
-		snprintf(f->bad_msg, sizeof(f->bad_msg), "%s: %s", what,
-			 errname(err));
+		snprintf(f->bad_msg, sizeof(f->bad_msg), "%s%s%s", what,
+			 err ? ": " : "", err ? errname(err) : "");
 	pthread_mutex_unlock(&f->lock);
 }
 
@@ -3323,9 +3346,12 @@ static void fuzz_request(struct fuzz *f, uint64_t *x)
 			db->dma_ranges[i].length = fuzz_u64(f, x);
 		}
 	}
-	ret = ioctl(f->st.d->fd, VFIO_DEVICE_FEATURE, hdr);
-	if (ret < 0)
+	pthread_rwlock_rdlock(&f->dev_lock);
+	ret = f->dev_lost ? -ENODEV :
+	      ioctl(f->st.d->fd, VFIO_DEVICE_FEATURE, hdr);
+	if (ret == -1)
 		ret = -errno;
+	pthread_rwlock_unlock(&f->dev_lock);
 	if (ret >= 0 && (hdr->flags & VFIO_DEVICE_FEATURE_PROBE))
 		return;
 	if (ret >= 0) {
@@ -3342,11 +3368,32 @@ static void fuzz_request(struct fuzz *f, uint64_t *x)
 	}
 }
 
+/*
+ * A DMA write and its read back.  The importer DMAs under the dma-buf's
+ * reservation lock and unmaps on every revoke, and only this thread maps:
+ * if both succeed they went through one mapping that the exporter called
+ * usable all along, so the bytes must have landed in the BAR (a write to
+ * a BAR that does not decode is dropped).
+ */
+static void fuzz_dma_lands(struct fuzz *f, uint64_t *x)
+{
+	uint64_t off = PAGE * rng_below(x, 2) + 8 * rng_below(x, 64);
+	uint8_t out[256], in[256];
+
+	pattern(out, sizeof(out), (unsigned int)rng_next(x));
+	memset(in, 0, sizeof(in));
+	if (imp_dma(VPD_IMP_DMA_WRITE, off, out, sizeof(out)) ||
+	    imp_dma(VPD_IMP_DMA_READ, off, in, sizeof(in)))
+		return;
+	f->dma_checks++;
+	if (memcmp(out, in, sizeof(out)))
+		fuzz_bad(f, "a DMA through a mapping with no revoke did not land", 0);
+}
+
 /* One random importer step; the attachment is the importer's state. */
 static void fuzz_import(struct fuzz *f, uint64_t *x)
 {
 	struct vpd_imp_status s0, s1;
-	uint8_t buf[256];
 	int fd, ret;
 
 	switch (rng_below(x, 8)) {
@@ -3381,9 +3428,7 @@ static void fuzz_import(struct fuzz *f, uint64_t *x)
 		}
 		break;
 	case 4:
-		memset(buf, 0x5a, sizeof(buf));
-		imp_dma(VPD_IMP_DMA_WRITE, PAGE * rng_below(x, 2), buf,
-			sizeof(buf));
+		fuzz_dma_lands(f, x);
 		break;
 	case 5:
 		imp(VPD_IMP_UNMAP, NULL);
@@ -3401,31 +3446,144 @@ static void fuzz_import(struct fuzz *f, uint64_t *x)
 }
 
 /*
- * Make the BAR unsafe now and then: a reset, a decode toggle or a
- * low-power cycle, else a millisecond's pause so that the importer gets
- * mappings through between them.
+ * A hot reset with a group list drawn from the device's group, other fds
+ * and nonsense; the kernel must refuse every list but the right one.
+ */
+static void fuzz_hot_reset(struct fuzz *f, uint64_t *x)
+{
+	const uint32_t counts[] = { 0, 1, 1, 1, 2, 64, UINT32_MAX };
+	struct {
+		struct vfio_pci_hot_reset h;
+		int32_t fds[4];
+	} r = { .h.argsz = sizeof(r.h) + sizeof(int32_t) };
+	const int32_t fds[] = { f->st.d->group, f->st.d->group, f->st.d->fd,
+				f->st.d->container, -1, 1 << 20 };
+	unsigned int i;
+
+	r.h.count = counts[rng_below(x, ARRAY_SIZE(counts))];
+	if (r.h.count <= ARRAY_SIZE(r.fds))
+		r.h.argsz += (r.h.count ? r.h.count - 1 : 0) * sizeof(int32_t);
+	if (!rng_below(x, 8))
+		r.h.argsz = rng_below(x, sizeof(r) + 1);
+	/* r.fds is where the header's group_fds[] lies. */
+	for (i = 0; i < ARRAY_SIZE(r.fds); i++)
+		r.fds[i] = fds[rng_below(x, ARRAY_SIZE(fds))];
+	if (ioctl(f->st.d->fd, VFIO_DEVICE_PCI_HOT_RESET, &r) < 0 &&
+	    errno != EINVAL && errno != EBADF && errno != EPERM &&
+	    errno != EBUSY && errno != EAGAIN && errno != ENOMEM &&
+	    errno != EFAULT && errno != ENOTTY)
+		fuzz_bad(f, "VFIO_DEVICE_PCI_HOT_RESET", errno);
+	f->hot_resets++;
+}
+
+/*
+ * A random value written to a config register that controls decode, power
+ * or FLR (or to any dword of the header), then the old value back.
+ */
+static void fuzz_cfg_write(struct fuzz *f, uint64_t *x)
+{
+	const unsigned int regs[] = {
+		PCI_COMMAND,
+		f->pm_cap ? f->pm_cap + PCI_PM_CTRL : PCI_COMMAND,
+		f->exp_cap ? f->exp_cap + PCI_EXP_DEVCTL : PCI_COMMAND,
+		f->af_cap ? f->af_cap + PCI_AF_CTRL : PCI_COMMAND,
+		(unsigned int)rng_below(x, 64) * 4,
+	};
+	unsigned int off = regs[rng_below(x, ARRAY_SIZE(regs))];
+	uint16_t old, val = (uint16_t)rng_next(x);
+
+	if (cfg_rd(f->st.d, off, &old, sizeof(old)))
+		return;
+	cfg_wr(f->st.d, off, &val, sizeof(val));
+	cfg_wr(f->st.d, off, &old, sizeof(old));
+	f->cfg_writes++;
+}
+
+/*
+ * Close the device (its dma-bufs are revoked for good and live on in the
+ * pool), maybe unbind and rebind it, and open it again.  Writer of
+ * dev_lock: nothing else uses the device meanwhile.
+ */
+static void fuzz_reopen(struct fuzz *f, uint64_t *x)
+{
+	bool rebind = !rng_below(x, 4);
+	char msg[256];
+	pid_t pid = 0;
+	int ret;
+
+	pthread_rwlock_wrlock(&f->dev_lock);
+	if (f->dev_lost)
+		goto out;
+	vdev_close_fds(f->st.d);
+	if (rebind) {
+		ret = unbind_bounded(f->bdf, &pid);
+		if (!ret)	/* driver_override still names the driver */
+			ret = write_file("/sys/bus/pci/drivers_probe", f->bdf);
+		if (ret) {
+			fuzz_bad(f, "unbind and rebind", -ret);
+			f->dev_lost = true;
+			goto out;
+		}
+		f->rebinds++;
+	}
+	if (vdev_open(f->st.d, f->bdf, msg, sizeof(msg))) {
+		fuzz_bad(f, msg, 0);
+		f->dev_lost = true;
+		goto out;
+	}
+	f->reopens++;
+out:
+	pthread_rwlock_unlock(&f->dev_lock);
+}
+
+/*
+ * Make the BAR unsafe now and then, else a millisecond's pause so that the
+ * importer gets mappings through between the events.
  */
 static void fuzz_chaos(struct fuzz *f, uint64_t *x)
 {
-	switch (rng_below(x, 10)) {
-	case 0:
+	unsigned int op = rng_below(x, 24);
+
+	if (op == 0) {
+		fuzz_reopen(f, x);
+		return;
+	}
+	pthread_rwlock_rdlock(&f->dev_lock);
+	if (f->dev_lost)
+		op = ~0U;
+	switch (op) {
+	case 1:
+	case 2:
 		ioctl(f->st.d->fd, VFIO_DEVICE_RESET);
 		f->st.ops[2]++;
 		break;
-	case 1:
+	case 3:
+	case 4:
+		/* Held a while: an importer DMA may come meanwhile (spacing). */
 		set_decode(f->st.d, false);
+		nap_ms(rng_below(x, 256));
 		set_decode(f->st.d, true);
 		f->st.ops[1]++;
 		break;
-	case 2:
+	case 5:
+	case 6:
 		low_power(f->st.d, true);
+		nap_ms(rng_below(x, 256));
 		low_power(f->st.d, false);
 		f->st.ops[3]++;
+		break;
+	case 7:
+		fuzz_hot_reset(f, x);
+		break;
+	case 8:
+	case 9:
+		fuzz_cfg_write(f, x);
 		break;
 	default:
 		nap_ms(1);	/* spacing, not synchronisation */
 		break;
 	}
+	pthread_rwlock_unlock(&f->dev_lock);
 }
 
 /* Thread i runs step i until the deadline, from generator SEED * 4 + i. */
@@ -3456,7 +3614,7 @@ static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
 	struct fuzz *f = calloc(1, sizeof(*f));
 	int base = count_fds();
 	long objs = dmabuf_objects(), maps;
-	uint64_t start = 0, end = 0;
+	uint64_t start = 0, end = 0, faults;
 	pthread_t th[ARRAY_SIZE(fuzz_steps)];
 	struct vdev d;
 	char msg[256];
@@ -3481,8 +3639,14 @@ static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
 		return 1;
 	}
 	pthread_mutex_init(&f->lock, NULL);
+	pthread_rwlock_init(&f->dev_lock, NULL);
 	for (i = 0; i < FUZZ_POOL; i++)
 		f->pool[i] = -1;
+	f->bdf = bdf;
+	f->pm_cap = cfg_find_cap(&d, PCI_CAP_ID_PM);
+	f->exp_cap = cfg_find_cap(&d, PCI_CAP_ID_EXP);
+	f->af_cap = cfg_find_cap(&d, PCI_CAP_ID_AF);
+	faults = dmar_faults();
 	f->seed = seed;
 	f->bar_size = d.reg[bar].size;
 	f->st.d = &d;
@@ -3501,9 +3665,10 @@ static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
 		if (!__atomic_load_n(&f->st.done[i], __ATOMIC_ACQUIRE))
 			stuck = true;
 	}
-	printf("# %s: %lu exports, %lu maps, %lu resets, %lu decode and %lu low-power cycles\n",
-	       name, f->exports, f->maps, f->st.ops[2], f->st.ops[1],
-	       f->st.ops[3]);
+	printf("# %s: %lu exports, %lu maps, %lu DMAs checked, %lu resets, %lu hot resets, %lu decode and %lu low-power cycles, %lu config writes, %lu reopens (%lu rebinds)\n",
+	       name, f->exports, f->maps, f->dma_checks, f->st.ops[2],
+	       f->hot_resets, f->st.ops[1], f->st.ops[3], f->cfg_writes,
+	       f->reopens, f->rebinds);
 	if (stuck) {
 		FAIL(tname(name, "no-hang"),
 		     "a thread is stuck %d ms after the deadline (seed %llu)",
@@ -3526,6 +3691,12 @@ static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
 	vdev_close_fds(&d);
 	munmap(f->req, f->req_room + PAGE);
 
+	if (dmar_faults() != faults)
+		FAIL(tname(name, "no-stale-dma"), "%llu IOMMU faults during the run (seed %llu)",
+		     (unsigned long long)(dmar_faults() - faults),
+		     (unsigned long long)seed);
+	else
+		PASS(tname(name, "no-stale-dma"));
 	stress_after(name, bdf, bar);
 	if (count_fds() != base)
 		FAIL(tname(name, "no-leak"), "%d fds open, %d before (seed %llu)",
@@ -3543,6 +3714,7 @@ static int cmd_fuzz(const char *name, const char *bdf, unsigned int bar,
 	} else {
 		PASS(tname(name, "no-mapping-left"));
 	}
+	pthread_rwlock_destroy(&f->dev_lock);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 	return 0;
@@ -3744,7 +3916,7 @@ static int usage(void)
 		"       dmabuf-test no-route NAME BDF BAR\n"
 		"       dmabuf-test sibling-reset NAME BDF BAR SIBLING_BDF\n"
 		"       dmabuf-test bus-addr NAME BDF BAR\n"
-		"       dmabuf-test stress NAME BDF BAR [SECONDS]\n"
+		"       dmabuf-test stress NAME BDF BAR [SECONDS [CYCLES]]\n"
 		"       dmabuf-test unbind-open NAME BDF BAR\n"
 		"       dmabuf-test sizes NAME BDF BAR\n"
 		"       dmabuf-test bigbar NAME BDF BAR\n"
@@ -3825,9 +3997,10 @@ int main(int argc, char **argv)
 			       strtoull(argv[5], NULL, 0), atoi(argv[6]));
 	else if (!strcmp(cmd, "failnth") && argc == 5)
 		ret = cmd_failnth(argv[2], argv[3], atoi(argv[4]));
-	else if (!strcmp(cmd, "stress") && (argc == 5 || argc == 6))
+	else if (!strcmp(cmd, "stress") && argc >= 5 && argc <= 7)
 		ret = cmd_stress(argv[2], argv[3], atoi(argv[4]),
-				 argc == 6 ? atoi(argv[5]) : 10);
+				 argc >= 6 ? atoi(argv[5]) : 10,
+				 argc == 7 ? strtoul(argv[6], NULL, 0) : 0);
 	else
 		return usage();
 	return ret ? ret : nfail ? 1 : 0;

@@ -3,7 +3,8 @@
 #
 # dmabuf-stress: exports with importer maps and DMAs, memory-decode toggles,
 # VFIO_DEVICE_RESET and low-power cycles race on the NVMe CMB for a bounded
-# time.  Every thread must stop by itself, the device must be usable again
+# time (vpd_stress_seconds=, 10), or, with vpd_stress_cycles= (make soak),
+# until that many export/map/close cycles are done within it.  Every thread must stop by itself, the device must be usable again
 # (a new dma-buf maps and takes a DMA), nothing may leak; the host's console
 # scan fails the run on any WARN, BUG, lockdep report or hung task.
 # shellcheck source=dmabuf-common.inc
@@ -14,6 +15,8 @@ dmabuf_setup $T
 
 if dmabuf_bind $T "$DMABUF_NVME"; then
 	secs=$(cmdline_arg vpd_stress_seconds)
-	dmabuf_run stress $T "$DMABUF_NVME" 2 "${secs:-${DMABUF_STRESS_SECONDS:-10}}"
+	cycles=$(cmdline_arg vpd_stress_cycles)
+	# shellcheck disable=SC2086 # no cycles: no argument
+	dmabuf_run stress $T "$DMABUF_NVME" 2 "${secs:-${DMABUF_STRESS_SECONDS:-10}}" $cycles
 	unbind "$DMABUF_NVME"
 fi

@@ -4,7 +4,8 @@
 # dmabuf-fuzz: dmabuf-test's seeded fuzzer on ivshmem for a bounded time
 # (DMABUF_FUZZ_SECONDS, 20; vpd_fuzz_seconds= on the kernel command line),
 # hostile VFIO_DEVICE_FEATURE_DMA_BUF requests and random importer steps
-# racing with resets and low-power cycles.  The seed is vpd_fuzz_seed= from
+# racing with resets, hot resets, decode, power and config writes, and the
+# device closed, unbound and rebound under its dma-bufs.  The seed is vpd_fuzz_seed= from
 # the kernel command line, else the time; it is printed, and a failure
 # names it: `make soak VPD_FUZZ_SEED=N` repeats its requests.
 # shellcheck source=dmabuf-common.inc
