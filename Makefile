@@ -9,8 +9,9 @@
 # make rpm             the noarch DKMS .rpm (rpm/vfio-pci-dmabuf.spec) into dist/
 # make check           the test suite (QEMU, several kernels; needs root)
 # make demo            boot a stock Debian kernel in QEMU and show the driver
-# make soak            the suite on the debug kernel with 10^4 stress cycles and
-#                      fuzzer runs (VPD_SOAK_SECONDS, VPD_FUZZ_SEED)
+# make soak            on the debug kernel: 10^4 stress cycles and a 10-minute
+#                      fuzzer run (VPD_SOAK_CYCLES, VPD_SOAK_SECONDS,
+#                      VPD_FUZZ_SEED)
 # make clean
 
 KVER ?= $(shell uname -r)

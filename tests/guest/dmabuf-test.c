@@ -68,6 +68,10 @@
  *   dmabuf-test late-unmap NAME BDF BAR
  *                      an importer that unmaps 3 s after the revoke: the
  *                      reset still waits for it, and the log names it
+ *   dmabuf-test late-fence NAME BDF BAR
+ *                      an importer fence signalled 3 s after the revoke:
+ *                      the reset waits for it, and the log names the
+ *                      dma-buf
  *   dmabuf-test orphan NAME BDF BAR SIBLING_BDF
  *                      a dma-buf outlives its unbound device: vfio refuses
  *                      the sibling's hot reset as without the dma-buf
@@ -437,6 +441,42 @@ static int dmabuf_get(struct vdev *d, uint32_t region,
 		      const struct vfio_region_dma_range *r, uint32_t n)
 {
 	return dmabuf_req(d->fd, VFIO_DEVICE_FEATURE_GET, region, 0, n, r, n);
+}
+
+/*
+ * VFIO_DEVICE_FEATURE_DMA_BUF of nr ranges from a heap buffer holding
+ * nr_copy of them: each {off, len}, the last {off, last_len}.  Returns the
+ * dma-buf fd or -errno.
+ */
+static int dmabuf_get_many(int fd, uint32_t region, uint32_t nr,
+			   uint32_t nr_copy, uint64_t off, uint64_t len,
+			   uint64_t last_len)
+{
+	struct vfio_device_feature *hdr;
+	struct vfio_device_feature_dma_buf *db;
+	size_t sz = sizeof(*hdr) + sizeof(*db) +
+		    (size_t)nr_copy * sizeof(db->dma_ranges[0]);
+	uint32_t i;
+	int ret;
+
+	hdr = calloc(1, sz);
+	if (!hdr)
+		return -ENOMEM;
+	hdr->argsz = sz;
+	hdr->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
+	db = (void *)hdr->data;
+	db->region_index = region;
+	db->open_flags = O_CLOEXEC | O_RDWR;
+	db->nr_ranges = nr;
+	for (i = 0; i < nr_copy; i++) {
+		db->dma_ranges[i].offset = off;
+		db->dma_ranges[i].length = i + 1 == nr_copy ? last_len : len;
+	}
+	ret = ioctl(fd, VFIO_DEVICE_FEATURE, hdr);
+	if (ret < 0)
+		ret = -errno;
+	free(hdr);
+	return ret;
 }
 
 /* ---------------------------------------------------------------- importer */
@@ -1507,6 +1547,10 @@ out:
 
 /* errors the DMA-API checker reported so far, -1 without it */
 static long dma_api_errors(void);
+static bool dma_api_disabled(void);
+static int bar_phys(const char *bdf, unsigned int bar, uint64_t *start,
+		    uint64_t *end);
+static long bar_mappings(uint64_t start, uint64_t end);
 
 /*
  * Ranges may overlap (the uAPI allows it): such a dma-buf maps, DMA lands
@@ -1621,6 +1665,86 @@ static void refuse_small_segs(const char *name, struct vdev *d,
 	close(fd);
 }
 
+/*
+ * More IOVA space than the importer has (edu's 28-bit mask: 256 MiB): the
+ * whole BAR, over and over, 512 MiB in all.  dma_map_resource() fails part
+ * way, the map is ENOMEM and the ranges mapped by then are unmapped again:
+ * a leak would leave too little IOVA space for a map of a quarter of it
+ * (and, with DMA-API debug, mappings of the BAR behind).
+ */
+static void map_iova_exhausted(const char *name, const char *bdf,
+			       struct vdev *d, unsigned int bar,
+			       const struct slice *small)
+{
+	uint64_t size = d->reg[bar].size, start = 0, end = 0;
+	uint32_t nr = size ? (1ULL << 29) / size + 1 : 0;
+	char msg[400] = "";
+	long maps;
+	int fd, ret;
+
+	if (!size || nr > 4096) {
+		SKIP(name, "BAR %u is too small to exhaust the importer's IOVA space", bar);
+		return;
+	}
+	fd = dmabuf_get_many(d->fd, bar, nr, nr, 0, size, size);
+	if (fd < 0) {
+		FAIL(name, "VFIO_DEVICE_FEATURE_DMA_BUF of %u whole-BAR ranges: %s",
+		     nr, errname(-fd));
+		return;
+	}
+	ret = imp_attach(fd, VPD_IMP_DYNAMIC);
+	if (!ret)
+		ret = imp_map(NULL);
+	imp(VPD_IMP_DETACH, NULL);
+	close(fd);
+	printf("# %s: map of %u x %llu bytes: %s\n", name, nr,
+	       (unsigned long long)size, errname(-ret));
+	if (ret != -ENOMEM) {
+		if (stock)
+			SKIP(name, "in-tree exporter: map of %u whole-BAR ranges: %s",
+			     nr, errname(-ret));
+		else
+			FAIL(name, "map of %u whole-BAR ranges: %s, want ENOMEM",
+			     nr, errname(-ret));
+		return;
+	}
+	if (!dma_api_disabled() && !bar_phys(bdf, bar, &start, &end) &&
+	    (maps = bar_mappings(start, end)) != 0) {
+		FAIL(name, "%ld DMA mappings of the BAR left by the failed map", maps);
+		return;
+	}
+	fd = dmabuf_get_many(d->fd, bar, nr / 8, nr / 8, 0, size, size);
+	ret = fd < 0 ? fd : imp_attach(fd, VPD_IMP_DYNAMIC);
+	if (!ret)
+		ret = imp_map(NULL);
+	imp(VPD_IMP_DETACH, NULL);
+	if (fd >= 0)
+		close(fd);
+	if (ret) {
+		FAIL(name, "a map of %u whole-BAR ranges after the failed one: %s (IOVA space leaked?)",
+		     nr / 8, errname(-ret));
+		return;
+	}
+	if (vdev_map_bar(d, bar, msg, sizeof(msg)) ||
+	    (fd = dmabuf_get(d, bar, small->r, small->nr)) < 0) {
+		FAIL(name, "after: %s", *msg ? msg : errname(-fd));
+		vdev_unmap(d);
+		return;
+	}
+	ret = imp_attach(fd, VPD_IMP_DYNAMIC);
+	if (!ret)
+		ret = imp_map(NULL);
+	if (ret)
+		FAIL(name, "a one-page map after the failed one: %s", errname(-ret));
+	else if (write_check(d, small, 0, 0x400, msg, sizeof(msg)))
+		FAIL(name, "after: %s", msg);
+	else
+		PASS(name);
+	imp(VPD_IMP_DETACH, NULL);
+	close(fd);
+	vdev_unmap(d);
+}
+
 static int cmd_refusals(const char *name, const char *bdf, unsigned int bar)
 {
 	static const struct {
@@ -1671,6 +1795,7 @@ static int cmd_refusals(const char *name, const char *bdf, unsigned int bar)
 	refuse_late_pin(tname(name, "pin-after-map"), &d, bar, &s);
 	map_overlapping(tname(name, "overlap-maps"), &d, bar);
 	refuse_small_segs(tname(name, "seg-below-page"), &d, bar, &s);
+	map_iova_exhausted(tname(name, "iova-exhausted"), bdf, &d, bar, &s);
 	vdev_close_fds(&d);
 	return 0;
 }
@@ -2570,42 +2695,6 @@ out:
 
 /* ---------------------------------------------------------------- hostile sizes */
 
-/*
- * VFIO_DEVICE_FEATURE_DMA_BUF of nr ranges from a heap buffer holding
- * nr_copy of them: each {off, len}, the last {off, last_len}.  Returns the
- * dma-buf fd or -errno.
- */
-static int dmabuf_get_many(int fd, uint32_t region, uint32_t nr,
-			   uint32_t nr_copy, uint64_t off, uint64_t len,
-			   uint64_t last_len)
-{
-	struct vfio_device_feature *hdr;
-	struct vfio_device_feature_dma_buf *db;
-	size_t sz = sizeof(*hdr) + sizeof(*db) +
-		    (size_t)nr_copy * sizeof(db->dma_ranges[0]);
-	uint32_t i;
-	int ret;
-
-	hdr = calloc(1, sz);
-	if (!hdr)
-		return -ENOMEM;
-	hdr->argsz = sz;
-	hdr->flags = VFIO_DEVICE_FEATURE_GET | VFIO_DEVICE_FEATURE_DMA_BUF;
-	db = (void *)hdr->data;
-	db->region_index = region;
-	db->open_flags = O_CLOEXEC | O_RDWR;
-	db->nr_ranges = nr;
-	for (i = 0; i < nr_copy; i++) {
-		db->dma_ranges[i].offset = off;
-		db->dma_ranges[i].length = i + 1 == nr_copy ? last_len : len;
-	}
-	ret = ioctl(fd, VFIO_DEVICE_FEATURE, hdr);
-	if (ret < 0)
-		ret = -errno;
-	free(hdr);
-	return ret;
-}
-
 #define TAINT_WARN	(1L << 9)	/* "W": the kernel warned */
 
 static long tainted(void)
@@ -2854,6 +2943,72 @@ out:
 	return 0;
 }
 
+/*
+ * An importer whose queued work (a fence on the dma-buf, signalled 3 s
+ * later) is still running when the BAR goes away: the reset must return
+ * only after the fence signalled, and the log names the dma-buf meanwhile.
+ */
+static int cmd_late_fence(const char *name, const char *bdf, unsigned int bar)
+{
+	static const char warn_p[] =
+		"/sys/module/vfio_pci_dmabuf/parameters/revoke_warn_sec";
+	const struct vpd_imp_fence_req fence = { .delay_ms = 3000 };
+	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
+	struct vpd_imp_status st;
+	struct setup t;
+	char msg[400] = "", want[64];
+	long t0, took;
+	int kfd = -1, ret;
+
+	if (setup(&t, bdf, bar, &s, true, msg, sizeof(msg))) {
+		FAIL(name, "before: %s", msg);
+		goto out;
+	}
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kfd < 0 || lseek(kfd, 0, SEEK_END) < 0) {
+		FAIL(name, "/dev/kmsg: %s", errname(errno));
+		goto out;
+	}
+	if (!stock && write_file(warn_p, "1")) {
+		FAIL(name, "cannot set %s", warn_p);
+		goto out;
+	}
+	ret = imp(VPD_IMP_FENCE, (void *)&fence);
+	if (ret) {
+		FAIL(name, "VPD_IMP_FENCE: %s", errname(-ret));
+		goto out;
+	}
+	t0 = now_ms();
+	ret = ioctl(t.d.fd, VFIO_DEVICE_RESET) < 0 ? -errno : 0;
+	took = now_ms() - t0;
+	imp_status(&st);
+	if (!stock)
+		write_file(warn_p, "10");
+	printf("# %s: reset took %ld ms, fences pending after it: %u\n", name,
+	       took, st.fences_pending);
+	snprintf(want, sizeof(want), "vfio-pci-dmabuf:%s", bdf);
+	if (ret) {
+		FAIL(name, "VFIO_DEVICE_RESET: %s", errname(-ret));
+	} else if (st.fences_pending) {
+		FAIL(name, "the reset returned before the importer's fence signalled");
+	} else if (!stock && !kmsg_has(kfd, want, "for importers' fences")) {
+		FAIL(name, "no log line named %s during the %ld ms wait", want,
+		     took);
+	} else if ((ret = imp_map(NULL)) ||
+		   write_check(&t.d, &t.s, 0x1000, 0x400, msg, sizeof(msg))) {
+		FAIL(name, "after the reset: %s", ret ? errname(-ret) : msg);
+	} else if (stock) {
+		SKIP(name, "the in-tree exporter waited for the fence, but it has no revoke_warn_sec to name it");
+	} else {
+		PASS(name);
+	}
+out:
+	if (kfd >= 0)
+		close(kfd);
+	teardown(&t);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- topology */
 
 /*
@@ -2908,6 +3063,88 @@ out:
  * sibling (which would reset the unowned function too) is refused with
  * EINVAL.  The dma-buf stays revoked and releases cleanly.
  */
+/* A sysfs attribute of @bdf into @buf (newline stripped); -errno. */
+static int read_dev_attr(const char *bdf, const char *attr, char *buf,
+			 size_t len)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+/*
+ * Bind @bdf to pci-stub, a host driver that the IOMMU core lets in beside
+ * VFIO (it does no DMA), remembering its driver_override in @old: 0 once
+ * bound, -ENOENT without pci-stub, else -errno.
+ */
+static int bind_pci_stub(const char *bdf, char *old, size_t len)
+{
+	char path[PATH_MAX];
+
+	if (access("/sys/bus/pci/drivers/pci-stub", F_OK))
+		return -ENOENT;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	if (read_dev_attr(bdf, "driver_override", old, len) ||
+	    write_file(path, "pci-stub"))
+		return -EIO;
+	/* drivers_probe succeeds whether or not a driver took the device. */
+	write_file("/sys/bus/pci/drivers_probe", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	return access(path, F_OK) ? -ENODEV : 0;
+}
+
+static void unbind_pci_stub(const char *bdf, const char *old)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/pci-stub/unbind");
+	write_file(path, bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override",
+		 bdf);
+	write_file(path, strcmp(old, "(null)") ? old : "\n");
+}
+
+/*
+ * The function, unbound under its dma-buf, now belongs to a host driver:
+ * the sibling's hot reset must still be refused, so the reset never
+ * reaches a function another driver owns.
+ */
+static void host_driver_not_reset(const char *name, const char *bdf,
+				  struct vdev *sib)
+{
+	char old[64] = "", msg[400] = "";
+	int ret = bind_pci_stub(bdf, old, sizeof(old));
+
+	if (ret == -ENOENT) {
+		SKIP(name, "pci-stub is not loaded");
+		return;
+	}
+	if (ret) {
+		FAIL(name, "binding %s to pci-stub: %s", bdf, errname(-ret));
+	} else {
+		ret = hot_reset(sib, msg, sizeof(msg));
+		if (ret == -EINVAL)
+			PASS(name);
+		else
+			FAIL(name, "hot reset through %s with %s bound to pci-stub: %s; want EINVAL",
+			     sib->bdf, bdf, ret ? msg : "done");
+	}
+	unbind_pci_stub(bdf, old);
+}
+
 static int cmd_orphan(const char *name, const char *bdf, unsigned int bar,
 		      const char *sib_bdf)
 {
@@ -2941,6 +3178,8 @@ static int cmd_orphan(const char *name, const char *bdf, unsigned int bar,
 		else
 			FAIL(n_reset, "hot reset through %s with %s unbound: %s; want EINVAL (a function VFIO does not own would be reset)",
 			     sib_bdf, bdf, ret ? msg : "done");
+		host_driver_not_reset(tname(name, "host-driver-not-reset"), bdf,
+				      &sib);
 	}
 	vdev_close_fds(&sib);
 	if (expect_revoked("after unbind", msg, sizeof(msg))) {
@@ -3942,6 +4181,7 @@ static int usage(void)
 		"       dmabuf-test sizes NAME BDF BAR\n"
 		"       dmabuf-test bigbar NAME BDF BAR\n"
 		"       dmabuf-test late-unmap NAME BDF BAR\n"
+		"       dmabuf-test late-fence NAME BDF BAR\n"
 		"       dmabuf-test orphan NAME BDF BAR SIBLING_BDF\n"
 		"       dmabuf-test fuzz NAME BDF BAR SEED SECONDS\n"
 		"       dmabuf-test failnth NAME BDF BAR\n");
@@ -4011,6 +4251,8 @@ int main(int argc, char **argv)
 		ret = cmd_bigbar(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "late-unmap") && argc == 5)
 		ret = cmd_late_unmap(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "late-fence") && argc == 5)
+		ret = cmd_late_fence(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "orphan") && argc == 6)
 		ret = cmd_orphan(argv[2], argv[3], atoi(argv[4]), argv[5]);
 	else if (!strcmp(cmd, "fuzz") && argc == 7)

@@ -9,7 +9,9 @@
  * moves bytes between a user buffer and the dma-buf with edu's DMA engine.
  * The revoke callback counts, remembers the revoked mapping (so that a DMA
  * to it can show that the IOMMU no longer lets it through) and unmaps at
- * once, as a revocable importer must.  See vpd-edu-importer.h.
+ * once, as a revocable importer must.  It can also leave a fence on the
+ * dma-buf that signals later, as an importer with work in flight does.
+ * See vpd-edu-importer.h.
  *
  * edu's 4 KiB buffer lives at device address 0x40000 but is not reachable
  * by MMIO, so every transfer bounces through a coherent host buffer:
@@ -32,6 +34,7 @@
  */
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
 #include <linux/fs.h>
@@ -48,6 +51,7 @@
 #include <linux/workqueue.h>
 
 #include "compat-dma-buf.h"
+#include "compat-slab.h"
 #include "vpd-edu-importer.h"
 
 #define DRV_NAME		"vpd-edu-importer"
@@ -112,6 +116,10 @@ struct vpd_imp {
 
 static struct vpd_imp *vpd_imp_dev;
 static DEFINE_MUTEX(vpd_imp_dev_lock);	/* vpd_imp_dev */
+
+/* Signals VPD_IMP_FENCE fences (each holds the module until it is freed). */
+static struct workqueue_struct *vpd_imp_wq;
+static atomic_t vpd_imp_fences_pending = ATOMIC_INIT(0);
 
 static void vpd_imp_free(struct kref *kref)
 {
@@ -495,6 +503,85 @@ static int vpd_imp_dma_stale(struct vpd_imp *imp,
 	return ret;
 }
 
+/* A fence of VPD_IMP_FENCE: work of ours the exporter must wait for. */
+struct vpd_imp_fence {
+	struct dma_fence base;
+	spinlock_t lock;		/* the fence's */
+	struct delayed_work work;
+};
+
+static const char *vpd_imp_fence_name(struct dma_fence *fence)
+{
+	return DRV_NAME;
+}
+
+/* A dma-buf may hold the fence after we are done with it: so does it us. */
+static void vpd_imp_fence_release(struct dma_fence *fence)
+{
+	dma_fence_free(fence);
+	module_put(THIS_MODULE);
+}
+
+static const struct dma_fence_ops vpd_imp_fence_ops = {
+	.get_driver_name	= vpd_imp_fence_name,
+	.get_timeline_name	= vpd_imp_fence_name,
+	.release		= vpd_imp_fence_release,
+};
+
+static void vpd_imp_fence_signal(struct work_struct *work)
+{
+	struct vpd_imp_fence *f = container_of(to_delayed_work(work),
+					       struct vpd_imp_fence, work);
+
+	/* Not pending any more by the time a waiter wakes. */
+	atomic_dec(&vpd_imp_fences_pending);
+	dma_fence_signal(&f->base);
+	dma_fence_put(&f->base);
+}
+
+static int vpd_imp_fence(struct vpd_imp *imp,
+			 const struct vpd_imp_fence_req *arg)
+{
+	struct dma_resv *resv;
+	struct vpd_imp_fence *f;
+	int ret;
+
+	if (arg->reserved || !arg->delay_ms || arg->delay_ms > 60000)
+		return -EINVAL;
+	if (!imp->attach)
+		return -ENOTCONN;
+	resv = imp->dmabuf->resv;
+
+	if (!try_module_get(THIS_MODULE))
+		return -ENODEV;
+	f = kzalloc_obj(*f);
+	if (!f) {
+		module_put(THIS_MODULE);
+		return -ENOMEM;
+	}
+	spin_lock_init(&f->lock);
+	dma_fence_init(&f->base, &vpd_imp_fence_ops, &f->lock,
+		       dma_fence_context_alloc(1), 1);
+	INIT_DELAYED_WORK(&f->work, vpd_imp_fence_signal);
+
+	ret = dma_resv_lock_interruptible(resv, NULL);
+	if (!ret) {
+		ret = dma_resv_reserve_fences(resv, 1);
+		if (!ret) {
+			dma_resv_add_fence(resv, &f->base,
+					   DMA_RESV_USAGE_BOOKKEEP);
+			atomic_inc(&vpd_imp_fences_pending);
+			/* The work's reference; ours is dropped below. */
+			dma_fence_get(&f->base);
+			queue_delayed_work(vpd_imp_wq, &f->work,
+					   msecs_to_jiffies(arg->delay_ms));
+		}
+		dma_resv_unlock(resv);
+	}
+	dma_fence_put(&f->base);
+	return ret;
+}
+
 static void vpd_imp_status(struct vpd_imp *imp, struct vpd_imp_status *st)
 {
 	struct dma_resv *resv = imp->attach ? imp->dmabuf->resv : NULL;
@@ -510,6 +597,7 @@ static void vpd_imp_status(struct vpd_imp *imp, struct vpd_imp_status *st)
 	st->last_map_errno = imp->last_map_err;
 	st->stale_nents = imp->nr_stale;
 	st->stale_addr = imp->nr_stale ? imp->stale[0].addr : 0;
+	st->fences_pending = atomic_read(&vpd_imp_fences_pending);
 	if (resv)
 		dma_resv_unlock(resv);
 }
@@ -569,6 +657,7 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		struct vpd_imp_dma dma;
 		struct vpd_imp_stale stale;
 		struct vpd_imp_status status;
+		struct vpd_imp_fence_req fence;
 	} u = { };
 	long ret;
 
@@ -609,6 +698,9 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case VPD_IMP_PIN:
 		ret = vpd_imp_pin(imp);
+		break;
+	case VPD_IMP_FENCE:
+		ret = vpd_imp_fence(imp, &u.fence);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -752,7 +844,28 @@ static struct pci_driver vpd_imp_driver = {
 	.probe		= vpd_imp_probe,
 	.remove		= vpd_imp_remove,
 };
-module_pci_driver(vpd_imp_driver);
+
+static int __init vpd_imp_init(void)
+{
+	int ret;
+
+	vpd_imp_wq = alloc_workqueue(DRV_NAME, WQ_UNBOUND, 0);
+	if (!vpd_imp_wq)
+		return -ENOMEM;
+	ret = pci_register_driver(&vpd_imp_driver);
+	if (ret)
+		destroy_workqueue(vpd_imp_wq);
+	return ret;
+}
+module_init(vpd_imp_init);
+
+/* No fence is left (each holds the module), so no work is either. */
+static void __exit vpd_imp_exit(void)
+{
+	pci_unregister_driver(&vpd_imp_driver);
+	destroy_workqueue(vpd_imp_wq);
+}
+module_exit(vpd_imp_exit);
 
 MODULE_DESCRIPTION("dma-buf test importer on QEMU's edu device (vfio-pci-dmabuf tests)");
 MODULE_LICENSE("GPL");

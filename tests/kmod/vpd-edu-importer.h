@@ -88,6 +88,18 @@ struct vpd_imp_status {
 	__s32 last_map_errno;	/* of the last MAP: 0 or a positive errno */
 	__u32 stale_nents;	/* segments remembered by the last revoke */
 	__u64 stale_addr;	/* dma address of its first segment */
+	__u32 fences_pending;	/* VPD_IMP_FENCE fences not signalled yet */
+	__u32 reserved;
+};
+
+/*
+ * VPD_IMP_FENCE: add a fence to the attached dma-buf's reservation object
+ * (DMA_RESV_USAGE_BOOKKEEP, as for work the importer queued), signalled
+ * delay_ms (1..60000) later: an importer whose work is still running.
+ */
+struct vpd_imp_fence_req {
+	__u32 delay_ms;
+	__u32 reserved;		/* must be 0 */
 };
 
 #define VPD_IMP_TYPE	0xE5
@@ -101,5 +113,6 @@ struct vpd_imp_status {
 #define VPD_IMP_STATUS		_IOR(VPD_IMP_TYPE, 6, struct vpd_imp_status)
 /* dma_buf_pin() the attachment now (an importer that pins after mapping) */
 #define VPD_IMP_PIN		_IO(VPD_IMP_TYPE, 7)
+#define VPD_IMP_FENCE		_IOW(VPD_IMP_TYPE, 8, struct vpd_imp_fence_req)
 
 #endif /* VPD_EDU_IMPORTER_H */

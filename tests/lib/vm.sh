@@ -67,6 +67,9 @@ VPD_VM_DEVICES='0000:01:00.0 1234:11e8 edu
 0000:00:05.0 1234:11e8 edu-rootbus'
 
 VPD_VM_BASE_MODULES=(vfio-pci vfio_iommu_type1)
+# Staged when the kernel has them (pci-stub: a host driver to bind; the
+# debug kernel does not build it).
+VPD_VM_OPTIONAL_MODULES=(pci-stub)
 : "${VPD_VM_LOCK=/run/lock/vfio-pci-dmabuf-qemu.lock}"
 : "${VPD_QEMU:=qemu-system-x86_64}"
 # One host thread runs both vCPUs: under multi-threaded TCG, 7.3 guests
@@ -120,6 +123,10 @@ vm_initramfs() {
 
 	# Module closure: requested modules plus the deps of staged .ko files.
 	local -a mods=("${VPD_VM_BASE_MODULES[@]}" "$@") staged=()
+	for m in "${VPD_VM_OPTIONAL_MODULES[@]}"; do
+		modprobe -d "$kroot" -S "$kver" --show-depends -- "$m" >/dev/null 2>&1 &&
+			mods+=("$m")
+	done
 	local -A staged_names=() seen=()
 	if [[ -n $stage && -d $stage/lib/modules ]]; then
 		mapfile -t staged < <(find "$stage/lib/modules" -name '*.ko*' -type f)

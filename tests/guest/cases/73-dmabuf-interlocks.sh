@@ -46,6 +46,10 @@ interlock low-power-wake "$DMABUF_IVSHMEM"
 if dmabuf_bind dmabuf.late-unmap "$DMABUF_IVSHMEM"; then
 	dmabuf_run late-unmap dmabuf.late-unmap "$DMABUF_IVSHMEM" 2
 fi
+# An importer whose fence signals late: the revocation waits and names it.
+if dmabuf_bind dmabuf.late-fence "$DMABUF_IVSHMEM"; then
+	dmabuf_run late-fence dmabuf.late-fence "$DMABUF_IVSHMEM" 2
+fi
 # Unbound while open: revoked before vfio waits for the fds to close.
 if dmabuf_bind "$T.unbind-open" "$DMABUF_IVSHMEM"; then
 	dmabuf_run unbind-open "$T.unbind-open" "$DMABUF_IVSHMEM" 2
