@@ -9,10 +9,10 @@
  * device is not in D0 or in low-power mode, and while anything that can
  * make the BAR unreachable is in progress (a "block": resets, and config
  * writes to the registers that control decode, power and FLR), and after
- * an uncorrectable error until the hardware decodes the BARs again.  Revocation
- * is synchronous: it returns once importers have unmapped.  When the
- * device is usable again, importers are notified and may map again.
- * Closing the device revokes its dma-bufs for good.
+ * an uncorrectable error until the hardware decodes the BARs again.
+ * Revocation is synchronous: it returns once importers have unmapped.
+ * When the device is usable again, importers are notified and may map
+ * again.  Closing the device revokes its dma-bufs for good.
  *
  * The lock order is documented with struct vpd_exporter in vpd.h.
  */
@@ -154,7 +154,9 @@ static bool vpd_bars_decode(struct pci_dev *pdev)
 		u64 bus = pci_bus_address(pdev, i);
 		int reg = PCI_BASE_ADDRESS_0 + 4 * i;
 
-		if (!(flags & IORESOURCE_MEM) || !pci_resource_len(pdev, i))
+		/* Only BARs the kernel assigned have an address to compare. */
+		if (!(flags & IORESOURCE_MEM) || !pci_resource_len(pdev, i) ||
+		    (flags & (IORESOURCE_UNSET | IORESOURCE_DISABLED)))
 			continue;
 		if (pci_read_config_dword(pdev, reg, &lo) ||
 		    (lo & PCI_BASE_ADDRESS_MEM_MASK) != lower_32_bits(bus))
