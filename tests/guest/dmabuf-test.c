@@ -1720,6 +1720,11 @@ static void map_iova_exhausted(const char *name, const char *bdf,
 	imp(VPD_IMP_DETACH, NULL);
 	if (fd >= 0)
 		close(fd);
+	if (ret == -EADDRINUSE && stock) {
+		SKIP(name, "in-tree exporter: map of a %u-range dma-buf fails with EADDRINUSE (Linux 7.3 dma_buf_phys_vec_to_sgt() links every range at IOVA offset 0)",
+		     nr / 8);
+		return;
+	}
 	if (ret) {
 		FAIL(name, "a map of %u whole-BAR ranges after the failed one: %s (IOVA space leaked?)",
 		     nr / 8, errname(-ret));
