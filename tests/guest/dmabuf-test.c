@@ -1548,9 +1548,6 @@ out:
 /* errors the DMA-API checker reported so far, -1 without it */
 static long dma_api_errors(void);
 static bool dma_api_disabled(void);
-static int bar_phys(const char *bdf, unsigned int bar, uint64_t *start,
-		    uint64_t *end);
-static long bar_mappings(uint64_t start, uint64_t end);
 
 /*
  * Ranges may overlap (the uAPI allows it): such a dma-buf maps, DMA lands
@@ -1669,19 +1666,23 @@ static void refuse_small_segs(const char *name, struct vdev *d,
  * More IOVA space than the importer has (edu's 28-bit mask: 256 MiB): the
  * whole BAR, over and over, 512 MiB in all.  dma_map_resource() fails part
  * way, the map is ENOMEM and the ranges mapped by then are unmapped again:
- * a leak would leave too little IOVA space for a map of a quarter of it
- * (and, with DMA-API debug, mappings of the BAR behind).
+ * a leak would leave too little IOVA space for a map of an eighth of it.
+ * Not with DMA-API debug: it WARNs at more than 7 overlapping mappings of
+ * a cache line, and 6.12's records the failed dma_map_resource() as a
+ * mapping that is never unmapped.
  */
-static void map_iova_exhausted(const char *name, const char *bdf,
-			       struct vdev *d, unsigned int bar,
-			       const struct slice *small)
+static void map_iova_exhausted(const char *name, struct vdev *d,
+			       unsigned int bar, const struct slice *small)
 {
-	uint64_t size = d->reg[bar].size, start = 0, end = 0;
+	uint64_t size = d->reg[bar].size;
 	uint32_t nr = size ? (1ULL << 29) / size + 1 : 0;
 	char msg[400] = "";
-	long maps;
 	int fd, ret;
 
+	if (!dma_api_disabled()) {
+		SKIP(name, "DMA-API debug WARNs at 257 overlapping mappings and (6.12) keeps the failed one");
+		return;
+	}
 	if (!size || nr > 4096) {
 		SKIP(name, "BAR %u is too small to exhaust the importer's IOVA space", bar);
 		return;
@@ -1706,11 +1707,6 @@ static void map_iova_exhausted(const char *name, const char *bdf,
 		else
 			FAIL(name, "map of %u whole-BAR ranges: %s, want ENOMEM",
 			     nr, errname(-ret));
-		return;
-	}
-	if (!dma_api_disabled() && !bar_phys(bdf, bar, &start, &end) &&
-	    (maps = bar_mappings(start, end)) != 0) {
-		FAIL(name, "%ld DMA mappings of the BAR left by the failed map", maps);
 		return;
 	}
 	fd = dmabuf_get_many(d->fd, bar, nr / 8, nr / 8, 0, size, size);
@@ -1800,7 +1796,7 @@ static int cmd_refusals(const char *name, const char *bdf, unsigned int bar)
 	refuse_late_pin(tname(name, "pin-after-map"), &d, bar, &s);
 	map_overlapping(tname(name, "overlap-maps"), &d, bar);
 	refuse_small_segs(tname(name, "seg-below-page"), &d, bar, &s);
-	map_iova_exhausted(tname(name, "iova-exhausted"), bdf, &d, bar, &s);
+	map_iova_exhausted(tname(name, "iova-exhausted"), &d, bar, &s);
 	vdev_close_fds(&d);
 	return 0;
 }
