@@ -2868,6 +2868,22 @@ out:
  * importer has unmapped, and while it waits the kernel log names the
  * importer that is late.
  */
+/* /dev/kmsg, read from the next record on (kmsg_has()): an fd or -errno. */
+static int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (lseek(fd, 0, SEEK_END) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
 static bool kmsg_has(int kfd, const char *a, const char *b)
 {
 	char rec[1024];
@@ -2905,9 +2921,9 @@ static int cmd_late_unmap(const char *name, const char *bdf, unsigned int bar)
 		FAIL(name, "before: %s", msg);
 		goto out;
 	}
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd < 0 || lseek(kfd, 0, SEEK_END) < 0) {
-		FAIL(name, "/dev/kmsg: %s", errname(errno));
+	kfd = kmsg_from_now();
+	if (kfd < 0) {
+		FAIL(name, "/dev/kmsg: %s", errname(-kfd));
 		goto out;
 	}
 	if (write_file(warn_p, "1") || write_file(delay_p, "3000")) {
@@ -2965,9 +2981,9 @@ static int cmd_late_fence(const char *name, const char *bdf, unsigned int bar)
 		FAIL(name, "before: %s", msg);
 		goto out;
 	}
-	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (kfd < 0 || lseek(kfd, 0, SEEK_END) < 0) {
-		FAIL(name, "/dev/kmsg: %s", errname(errno));
+	kfd = kmsg_from_now();
+	if (kfd < 0) {
+		FAIL(name, "/dev/kmsg: %s", errname(-kfd));
 		goto out;
 	}
 	if (!stock && write_file(warn_p, "1")) {
