@@ -1,12 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# make                 build for the running kernel (or KDIR=/path/to/headers)
-# make install         install into /lib/modules/KVER/updates and run depmod
-# make dkms-install    register, build and install through DKMS
-# make dkms-uninstall  remove it from DKMS again
-# make dist-install    the DKMS source tree into $(DESTDIR)/usr/src/NAME-VERSION
-# make deb             the .deb (vfio-pci-dmabuf-dkms, dh-dkms) into dist/
-# make rpm             the noarch DKMS .rpm (rpm/vfio-pci-dmabuf.spec) into dist/
+# make                 build for the running kernel (or KDIR=/path/to/headers):
+#                      vfio-pci-dmabuf.ko (the variant driver) and, where
+#                      the kernel allows it, vfio-pci.ko (the drop-in)
+# make install         install the variant into /lib/modules/KVER/updates
+#                      and run depmod
+# make install-dropin  the same for the drop-in vfio-pci (replaces the
+#                      kernel's vfio-pci: see README, "DPDK and SPDK")
+# make dkms-install    register, build and install the variant through DKMS
+#                      (DROPIN=1: the drop-in)
+# make dkms-uninstall  remove it from DKMS again (DROPIN=1: the drop-in)
+# make dist-install    the variant's DKMS source tree into
+#                      $(DESTDIR)/usr/src/NAME-VERSION; DROPIN=1: the
+#                      drop-in's (dkms-dropin.conf) into NAME-dropin-VERSION
+# make deb             the .debs (vfio-pci-dmabuf-dkms and the opt-in
+#                      vfio-pci-dmabuf-dropin-dkms, dh-dkms) into dist/
+# make rpm             the noarch DKMS .rpms (rpm/vfio-pci-dmabuf.spec) into dist/
 # make check           the test suite (QEMU, several kernels; needs root)
 # make demo            boot a stock Debian kernel in QEMU and show the driver
 # make soak            on the debug kernel: 10^4 stress cycles and a 10-minute
@@ -19,44 +28,62 @@ KDIR ?= /lib/modules/$(KVER)/build
 
 PACKAGE := $(shell sed -n 's/^PACKAGE_NAME="\(.*\)"$$/\1/p' dkms.conf)
 VERSION := $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"$$/\1/p' dkms.conf)
-DKMS_SRC := /usr/src/$(PACKAGE)-$(VERSION)
+# DROPIN=1: the drop-in's DKMS package (dkms-dropin.conf) instead.
+DKMS_NAME := $(PACKAGE)$(if $(DROPIN),-dropin)
+DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
 # What DKMS needs of this tree (and what a source package ships).
-DIST_FILES := Kbuild Makefile dkms.conf src include
+DIST_FILES := Kbuild Makefile dkms.conf dkms-dropin.conf src include
 
-.PHONY: all modules install dist-install dkms-install dkms-uninstall deb rpm \
-	check soak demo clean
+.PHONY: all modules install install-dropin dist-install dkms-install \
+	dkms-uninstall deb rpm check soak demo clean
 
 all: modules
 
+# Kbuild leaves the drop-in out where it is refused; say so once, here.
 modules:
+	@sh src/compat/dropin-check.sh $(KDIR)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
-install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+install: VPD_MODULES := vfio-pci-dmabuf
+install-dropin: VPD_MODULES := vfio-pci
+install install-dropin:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) VPD_MODULES=$(VPD_MODULES) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) VPD_MODULES=$(VPD_MODULES) \
+		INSTALL_MOD_DIR=updates modules_install
 	depmod -a $(KVER)
 
+# The drop-in's tree is the same tree with dkms-dropin.conf as its dkms.conf
+# (the version is dkms.conf's, filled in here as dh_dkms -V does).
 dist-install:
 	rm -rf $(DESTDIR)$(DKMS_SRC)
 	mkdir -p $(DESTDIR)$(DKMS_SRC)
 	cp -R $(wildcard $(DIST_FILES)) $(DESTDIR)$(DKMS_SRC)/
+	if [ -n "$(DROPIN)" ]; then \
+		sed 's/[#]MODULE_VERSION[#]/$(VERSION)/' dkms-dropin.conf \
+			>$(DESTDIR)$(DKMS_SRC)/dkms.conf; \
+	fi
+	rm -f $(DESTDIR)$(DKMS_SRC)/dkms-dropin.conf
 	find $(DESTDIR)$(DKMS_SRC) -type d -exec chmod 755 {} +
 	find $(DESTDIR)$(DKMS_SRC) -type f -exec chmod 644 {} +
-	chmod 755 $(DESTDIR)$(DKMS_SRC)/src/compat/conftest.sh
+	chmod 755 $(DESTDIR)$(DKMS_SRC)/src/compat/conftest.sh \
+		$(DESTDIR)$(DKMS_SRC)/src/compat/dropin-check.sh
 
 dkms-install: dist-install
-	dkms add -m $(PACKAGE) -v $(VERSION)
-	dkms build -m $(PACKAGE) -v $(VERSION) -k $(KVER)
-	dkms install -m $(PACKAGE) -v $(VERSION) -k $(KVER)
+	dkms add -m $(DKMS_NAME) -v $(VERSION)
+	dkms build -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
+	dkms install -m $(DKMS_NAME) -v $(VERSION) -k $(KVER)
 
 dkms-uninstall:
-	-dkms remove -m $(PACKAGE) -v $(VERSION) --all
+	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
 # Binary packages only; the outputs land in dist/.
 deb:
 	dpkg-buildpackage -b -us -uc
 	mkdir -p dist
-	mv ../$(PACKAGE)-dkms_$(VERSION)_all.deb ../$(PACKAGE)_$(VERSION)_*.changes \
+	mv ../$(PACKAGE)-dkms_$(VERSION)_all.deb \
+		../$(PACKAGE)-dropin-dkms_$(VERSION)_all.deb \
+		../$(PACKAGE)_$(VERSION)_*.changes \
 		../$(PACKAGE)_$(VERSION)_*.buildinfo dist/
 
 RPM_TOP := $(CURDIR)/dist/rpmbuild
@@ -83,5 +110,5 @@ demo:
 clean:
 	if [ -d $(KDIR) ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -f vpd_config.h *.ko *.o *.mod *.mod.c .*.cmd modules.order Module.symvers
-	rm -f src/*.o src/.*.cmd
+	rm -f src/*.o src/.*.cmd src/dropin/*.o src/dropin/.*.cmd
 	rm -rf dist

@@ -9,6 +9,16 @@
  * exporter when the BARs may become unreachable.  It claims no device on
  * its own: devices are handed to it through driver_override or the ids=
  * parameter, as with vfio-pci.
+ *
+ * Two registrations of this one source (see Kbuild):
+ *  - the variant driver, module vfio_pci_dmabuf, PCI driver
+ *    "vfio-pci-dmabuf", which lives beside the kernel's vfio-pci;
+ *  - with VPD_DROPIN (src/dropin/), module vfio_pci, PCI driver
+ *    "vfio-pci": a replacement of the kernel's vfio-pci, for userspace
+ *    that accepts no other driver name (DPDK, and SPDK on top of it).  It
+ *    also takes vfio-pci's global parameters and hands them to
+ *    vfio_pci_core, as vfio-pci does; the variant must not, they are the
+ *    kernel's vfio-pci's to set.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -23,7 +33,14 @@
 #include "compat.h"
 #include "vpd.h"
 
+#ifdef VPD_DROPIN
+#define VPD_DRIVER_NAME	"vfio-pci"
+#if VPD_HAVE_CORE_DMABUF
+#error "the drop-in vfio-pci is for kernels whose vfio-pci exports no dma-bufs"
+#endif
+#else
 #define VPD_DRIVER_NAME	"vfio-pci-dmabuf"
+#endif
 
 static char ids[1024] __initdata;
 module_param_string(ids, ids, sizeof(ids), 0);
@@ -42,6 +59,45 @@ module_param(disable_denylist, bool, 0444);
 MODULE_PARM_DESC(disable_denylist,
 		 "Allow binding devices that vfio-pci refuses because of known errata");
 
+#ifdef VPD_DROPIN
+/* vfio-pci's own global parameters, same names, types and permissions. */
+static bool nointxmask;
+module_param(nointxmask, bool, 0644);
+MODULE_PARM_DESC(nointxmask,
+		 "Disable PCI 2.3 style INTx masking (as vfio-pci's parameter of the same name)");
+
+#ifdef CONFIG_VFIO_PCI_VGA
+static bool disable_vga;
+module_param(disable_vga, bool, 0444);
+MODULE_PARM_DESC(disable_vga,
+		 "Disable VGA resource access (as vfio-pci's parameter of the same name)");
+#endif
+
+static bool disable_idle_d3;
+module_param(disable_idle_d3, bool, 0644);
+MODULE_PARM_DESC(disable_idle_d3,
+		 "Do not put idle, unused devices in D3 (as vfio-pci's parameter of the same name)");
+
+/* What vfio-pci hands vfio_pci_core when it loads. */
+static void __init vpd_set_core_params(void)
+{
+#ifdef CONFIG_VFIO_PCI_VGA
+	vfio_pci_core_set_params(nointxmask, disable_vga, disable_idle_d3);
+#else
+	vfio_pci_core_set_params(nointxmask, true, disable_idle_d3);
+#endif
+}
+
+/* Never built where the kernel's vfio-pci exports dma-bufs (Kbuild). */
+static bool vpd_own_exporter(void)
+{
+	return true;
+}
+#else
+static void __init vpd_set_core_params(void)
+{
+}
+
 static bool own_dmabuf;
 module_param(own_dmabuf, bool, 0444);
 MODULE_PARM_DESC(own_dmabuf,
@@ -52,6 +108,7 @@ static bool vpd_own_exporter(void)
 {
 	return !VPD_HAVE_CORE_DMABUF || own_dmabuf;
 }
+#endif
 
 /* The devices vfio-pci refuses unless its disable_denylist is set. */
 static const struct pci_device_id vpd_denylist[] = {
@@ -80,6 +137,22 @@ static bool vpd_refuse_denylisted(struct pci_dev *pdev)
 	pci_warn(pdev, "refusing %04x:%04x: on the vfio-pci denylist for known errata (see disable_denylist)\n",
 		 pdev->vendor, pdev->device);
 	return true;
+}
+
+/*
+ * vfio-pci gives an Intel integrated GPU extra regions (OpRegion, host and
+ * LPC bridge config) when the kernel has CONFIG_VFIO_PCI_IGD; this driver
+ * does not: say so, as it is asked to take one, rather than differ
+ * silently.
+ */
+static void vpd_note_igd(struct pci_dev *pdev)
+{
+	if (!IS_ENABLED(CONFIG_VFIO_PCI_IGD) ||
+	    pdev->vendor != PCI_VENDOR_ID_INTEL ||
+	    (pdev->class >> 8) != PCI_CLASS_DISPLAY_VGA)
+		return;
+
+	pci_warn(pdev, "Intel IGD: the OpRegion and bridge regions that the kernel's vfio-pci adds are not provided by this driver\n");
 }
 
 static struct vpd_device *vpd_from_vfio(struct vfio_device *core_vdev)
@@ -250,6 +323,7 @@ static int vpd_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -EINVAL;
 	}
 
+	vpd_note_igd(pdev);
 	vpd = vfio_alloc_device(vpd_device, core.vdev, &pdev->dev,
 				&vpd_vfio_ops);
 	if (IS_ERR(vpd))
@@ -421,6 +495,7 @@ static int __init vpd_init(void)
 {
 	int ret;
 
+	vpd_set_core_params();
 	ret = pci_register_driver(&vpd_pci_driver);
 	if (ret)
 		return ret;
@@ -439,6 +514,10 @@ static void __exit vpd_exit(void)
 module_exit(vpd_exit);
 
 MODULE_LICENSE("GPL");
+#ifdef VPD_DROPIN
+MODULE_DESCRIPTION("vfio-pci with BAR memory exported as revocable dma-bufs (vfio-pci-dmabuf's drop-in build)");
+#else
 MODULE_DESCRIPTION("vfio-pci variant driver exporting BAR memory as revocable dma-bufs");
+#endif
 MODULE_VERSION(VPD_VERSION);
 MODULE_AUTHOR("vfio-pci-dmabuf developers");
