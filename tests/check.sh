@@ -86,6 +86,7 @@ fi
 run vm-smoke.sh --selftest "${kernels[@]}"
 run vm-basic.sh "${kernels[@]}"
 run vm-dmabuf.sh "${kernels[@]}"
+run vm-dropin.sh "${kernels[@]}"
 run vm-unplug.sh "${kernels[@]}"
 run vm-no-route.sh "${kernels[@]}"
 run vm-bigbar.sh "${kernels[@]}"

@@ -9,10 +9,21 @@
 #   packages/deb-lintian  lintian finds no error in the .deb
 #   packages/deb-content  the .deb carries dkms.conf at /usr/src/NAME-VERSION
 #                         and DKMS maintainer scripts
-#   packages/rpm          make rpm (rpmbuild -bb), the same checks
+#   packages/dropin-deb*  the same for the opt-in drop-in's .deb
+#                         (NAME-dropin-dkms: dkms-dropin.conf as its
+#                         dkms.conf, the version filled in; its maintainer
+#                         scripts rebuild initramfs images)
+#   packages/rpm*         make rpm (rpmbuild -bb), the same checks for both
 #   packages/dkms-refuses DKMS refuses, with its BUILD_EXCLUSIVE message, a
 #                         kernel whose .config lacks CONFIG_VFIO_PCI_CORE
 #   packages/make-refuses so does a plain make, saying which option
+#   packages/dropin-dkms-refuses-builtin
+#                         with CONFIG_VFIO_PCI=y, DKMS skips the drop-in
+#                         (exit 77, nothing built) with dropin-check.sh's
+#                         line, once; packages/dropin-refusal-variant-builds:
+#                         the variant builds for that kernel all the same
+#   packages/dropin-make-refuses-builtin
+#                         make VPD_MODULES=vfio-pci stops with that line
 # Usage: tests/packages.sh [KERNEL] (a distro kernel whose headers install
 # on this host, for the refusal tests; default: the first such of the matrix)
 set -euo pipefail
@@ -47,19 +58,48 @@ fi
 tree=$work/tree
 vpd_tree_copy "$tree"
 
-# deb_or_rpm_content KIND FILE LISTING SCRIPTS: the shared content checks.
+# content_check KIND DKMS-NAME LISTING SCRIPTS: the shared content checks.
 content_check() {
-	local kind=$1 listing=$2 scripts=$3 missing=() f
+	local kind=$1 dname=$2 listing=$3 scripts=$4 missing=() f
 	for f in dkms.conf Kbuild Makefile src/main.c src/dmabuf.c src/compat/conftest.sh \
+		src/compat/dropin-check.sh src/dropin/main.c \
 		include/uapi/linux/vfio-pci-dmabuf.h; do
-		grep -qE "(^|[ /.])usr/src/$name-$version/$f\$" <<<"$listing" || missing+=("$f")
+		grep -qE "(^|[ /.])usr/src/$dname-$version/$f\$" <<<"$listing" || missing+=("$f")
 	done
 	if ((${#missing[@]})); then
-		t_fail "packages/$kind-content" "missing under /usr/src/$name-$version: ${missing[*]}"
+		t_fail "packages/$kind-content" "missing under /usr/src/$dname-$version: ${missing[*]}"
 	elif ! grep -q 'dkms' <<<"$scripts"; then
 		t_fail "packages/$kind-content" "no DKMS in the maintainer scripts"
+	elif [[ $dname == *-dropin ]] && ! grep -qE 'update-initramfs|dracut' <<<"$scripts"; then
+		t_fail "packages/$kind-content" "the drop-in's maintainer scripts rebuild no initramfs"
 	else
 		t_pass "packages/$kind-content"
+	fi
+}
+
+# The drop-in's dkms.conf as packaged: dkms-dropin.conf, version filled in.
+dropin_conf=$work/dropin-dkms.conf
+sed "s/#MODULE_VERSION#/$version/" "$VPD_TOP/dkms-dropin.conf" >"$dropin_conf"
+
+# deb_check KIND DEB DKMS-NAME CONF: lintian, content, the packaged dkms.conf.
+deb_check() {
+	local kind=$1 deb=$2 dname=$3 conf=$4 out
+	out=$(lintian --fail-on error --suppress-tags repeated-path-segment "$deb" 2>&1 |
+		grep -v 'running with root privileges' || true)
+	if lintian --fail-on error "$deb" >/dev/null 2>&1; then
+		t_pass "packages/$kind-lintian"
+		[[ -z $out ]] || log "lintian (no errors): $out"
+	else
+		t_fail "packages/$kind-lintian" "$out"
+	fi
+	rm -rf "$work/deb-ctl"
+	mkdir -p "$work/deb-ctl"
+	dpkg-deb -e "$deb" "$work/deb-ctl"
+	content_check "$kind" "$dname" "$(dpkg-deb -c "$deb" | awk '{ print $6 }')" \
+		"$(cat "$work"/deb-ctl/postinst "$work"/deb-ctl/prerm "$work"/deb-ctl/postrm 2>/dev/null)"
+	if ! cmp -s <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/$dname-$version/dkms.conf") \
+		"$conf"; then
+		t_fail "packages/$kind-content" "the packaged dkms.conf differs from $(basename -- "$conf")"
 	fi
 }
 
@@ -67,21 +107,12 @@ content_check() {
 if make -C "$tree" deb >"$work/deb.log" 2>&1; then
 	t_pass packages/deb
 	deb=$(compgen -G "$tree/dist/$name-dkms_${version}_all.deb" | head -n 1)
-	out=$(lintian --fail-on error --suppress-tags repeated-path-segment "$deb" 2>&1 |
-		grep -v 'running with root privileges' || true)
-	if lintian --fail-on error "$deb" >/dev/null 2>&1; then
-		t_pass packages/deb-lintian
-		[[ -z $out ]] || log "lintian (no errors): $out"
+	deb_check deb "$deb" "$name" "$VPD_TOP/dkms.conf"
+	deb=$(compgen -G "$tree/dist/$name-dropin-dkms_${version}_all.deb" | head -n 1 || true)
+	if [[ -n $deb ]]; then
+		deb_check dropin-deb "$deb" "$name-dropin" "$dropin_conf"
 	else
-		t_fail packages/deb-lintian "$out"
-	fi
-	mkdir -p "$work/deb-ctl"
-	dpkg-deb -e "$deb" "$work/deb-ctl"
-	content_check deb "$(dpkg-deb -c "$deb" | awk '{ print $6 }')" \
-		"$(cat "$work"/deb-ctl/postinst "$work"/deb-ctl/prerm 2>/dev/null)"
-	if ! cmp -s <(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - "./usr/src/$name-$version/dkms.conf") \
-		"$VPD_TOP/dkms.conf"; then
-		t_fail packages/deb-content "the packaged dkms.conf differs from the tree's"
+		t_fail packages/dropin-deb "make deb made no $name-dropin-dkms_${version}_all.deb: $(ls "$tree/dist")"
 	fi
 else
 	t_fail packages/deb "$(tail -n 15 "$work/deb.log")"
@@ -91,7 +122,14 @@ fi
 if make -C "$tree" rpm >"$work/rpm.log" 2>&1; then
 	t_pass packages/rpm
 	rpmf=$(compgen -G "$tree/dist/$name-dkms-$version-*.noarch.rpm" | head -n 1)
-	content_check rpm "$(rpm -qpl "$rpmf" 2>/dev/null)" "$(rpm -qp --scripts "$rpmf" 2>/dev/null)"
+	content_check rpm "$name" "$(rpm -qpl "$rpmf" 2>/dev/null)" "$(rpm -qp --scripts "$rpmf" 2>/dev/null)"
+	rpmf=$(compgen -G "$tree/dist/$name-dropin-dkms-$version-*.noarch.rpm" | head -n 1 || true)
+	if [[ -n $rpmf ]]; then
+		content_check dropin-rpm "$name-dropin" "$(rpm -qpl "$rpmf" 2>/dev/null)" \
+			"$(rpm -qp --scripts "$rpmf" 2>/dev/null)"
+	else
+		t_fail packages/dropin-rpm "make rpm made no $name-dropin-dkms rpm: $(ls "$tree/dist")"
+	fi
 else
 	t_fail packages/rpm "$(tail -n 15 "$work/rpm.log")"
 fi
@@ -135,6 +173,53 @@ if ((rc != 0)) && grep -q 'needs a kernel with CONFIG_VFIO_PCI_CORE' "$work/make
 	t_pass packages/make-refuses
 else
 	t_fail packages/make-refuses "make exit $rc without the CONFIG_VFIO_PCI_CORE message: $(tail -n 5 "$work/make.log")"
+fi
+
+# ---------------------------------------------------------------- drop-in refusal
+# The same headers with CONFIG_VFIO_PCI=y: no module can replace a built-in
+# vfio-pci.  DKMS must skip the drop-in the way BUILD_EXCLUSIVE does (exit
+# 77: a package install stays configured) and say why in one line, while
+# the variant builds for that kernel as before.
+# Beside the original, so that its relative links into linux-kbuild (scripts,
+# objtool) still resolve: a real build runs in it.
+kdir=/usr/src/linux-headers-$kver.vpd-pkgtest
+trap 'rm -rf "$work" "$kdir"' EXIT
+rm -rf "$kdir"
+cp -a "/usr/src/linux-headers-$kver" "$kdir"
+sed -i 's/^CONFIG_VFIO_PCI=.*/CONFIG_VFIO_PCI=y/' "$kdir/.config" "$kdir/include/config/auto.conf"
+refusal="the drop-in vfio-pci is not built for $kver: its vfio-pci is built into the kernel (CONFIG_VFIO_PCI=y)"
+make -C "$tree" dist-install DROPIN=1 DESTDIR="$work/root" >/dev/null
+rm -rf "$dtree"
+mkdir -p "$dtree"
+rc=0
+dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name-dropin" -v "$version" \
+	-k "$kver" --kernelsourcedir "$kdir" >"$work/dkms-dropin.log" 2>&1 || rc=$?
+n=$(grep -c -F "$refusal" "$work/dkms-dropin.log" || true)
+built=$(find "$dtree" -name 'vfio-pci.ko*' | head -n 1)
+if ((rc != 77)); then
+	t_fail packages/dropin-dkms-refuses-builtin "dkms exit $rc, want 77 (skipped): $(tail -n 4 "$work/dkms-dropin.log")"
+elif [[ $n != 1 || -n $built ]]; then
+	t_fail packages/dropin-dkms-refuses-builtin "the refusal line $n times (want 1), module built: ${built:-none}: $(tr '\n' '|' <"$work/dkms-dropin.log")"
+else
+	log "dkms (exit $rc): $(grep -m1 -F "$refusal" "$work/dkms-dropin.log")"
+	t_pass packages/dropin-dkms-refuses-builtin
+fi
+rc=0
+dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name" -v "$version" \
+	-k "$kver" --kernelsourcedir "$kdir" >"$work/dkms-variant.log" 2>&1 || rc=$?
+if ((rc == 0)) && [[ -n $(find "$dtree/$name" -name "$name.ko*" | head -n 1) ]]; then
+	t_pass packages/dropin-refusal-variant-builds
+else
+	t_fail packages/dropin-refusal-variant-builds "dkms exit $rc: $(tail -n 5 "$work/dkms-variant.log")"
+fi
+
+rc=0
+make -C "$kdir" M="$work/root/usr/src/$name-dropin-$version" VPD_MODULES=vfio-pci modules \
+	>"$work/make-dropin.log" 2>&1 || rc=$?
+if ((rc != 0)) && grep -q -F "$refusal" "$work/make-dropin.log"; then
+	t_pass packages/dropin-make-refuses-builtin
+else
+	t_fail packages/dropin-make-refuses-builtin "make exit $rc without the refusal: $(tail -n 5 "$work/make-dropin.log")"
 fi
 
 t_done

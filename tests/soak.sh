@@ -59,10 +59,7 @@ for k in "${kernels[@]}"; do
 		vm_boot "$k" "$run/$k-initrd" "$log" || true
 	vm_results "$log" "$k"
 	vm_console_clean "$log" "$k"
-	if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
-		mkdir -p -- "$VPD_KEEP_LOGS"
-		cp -- "$log" "$VPD_KEEP_LOGS/"
-	fi
+	vm_keep_log "$log"
 done
 
 t_done

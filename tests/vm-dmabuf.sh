@@ -26,31 +26,6 @@ need_root
 run=$(mktemp -d "${TMPDIR:-/tmp}/vpd-vm-dmabuf.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 
-# ivshmem_marker_check NAME LOG: every "DMABUF-MARKER barN+0xOFF HEX" line of
-# LOG must be found at OFF in the ivshmem backing file of that boot.
-ivshmem_marker_check() {
-	local name=$1 logf=$2 file line off hex got n=0
-	file=$(vm_rundir "$logf")/ivshmem.bin
-	while IFS= read -r line; do
-		line=${line//$'\r'/}
-		[[ $line =~ DMABUF-MARKER\ bar2\+(0x[0-9a-f]+)\ ([0-9a-f]+) ]] || continue
-		off=$((BASH_REMATCH[1]))
-		hex=${BASH_REMATCH[2]}
-		n=$((n + 1))
-		got=$(od -An -tx1 -v -j "$off" -N $((${#hex} / 2)) -- "$file" | tr -d ' \n')
-		if [[ $got != "$hex" ]]; then
-			t_fail "$name/dmabuf.p2p.ivshmem.host-file" \
-				"backing file at $(printf 0x%x "$off"): $got, the guest DMA'd $hex"
-			return 0
-		fi
-	done < <(grep -a 'DMABUF-MARKER' "$logf" 2>/dev/null || true)
-	if ((n)); then
-		t_pass "$name/dmabuf.p2p.ivshmem.host-file"
-	else
-		t_fail "$name/dmabuf.p2p.ivshmem.host-file" "the guest printed no DMABUF-MARKER line"
-	fi
-}
-
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
 	kernel_fetch "$k"
@@ -78,11 +53,8 @@ for k in "${kernels[@]}"; do
 			vm_boot "$k" "$run/$k-initrd" "$log" || true
 		vm_results "$log" "$label"
 		vm_console_clean "$log" "$label"
-		ivshmem_marker_check "$label" "$log"
-		if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
-			mkdir -p -- "$VPD_KEEP_LOGS"
-			cp -- "$log" "$VPD_KEEP_LOGS/"
-		fi
+		vm_ivshmem_marker_check "$label" "$log"
+		vm_keep_log "$log"
 	done
 done
 

@@ -11,11 +11,19 @@
 #     the module through DKMS; modprobe; driverctl set-override (persistent)
 #     on the NVMe; binding ivshmem the way SPDK's setup.sh does with
 #     DRIVER_OVERRIDE; a P2P dma-buf DMA with the DKMS-built module; the
-#     headers of the backports kernel installed, and DKMS builds for it;
-#     /etc/modprobe.d ids= and modules-load.d written for boot 2.
+#     drop-in turned on: vfio-pci added to the initramfs, apt install
+#     ./vfio-pci-dmabuf-dropin-dkms_*.deb, modinfo -n vfio-pci and the
+#     rebuilt initramfs name DKMS's module, ivshmem bound the way SPDK's
+#     setup.sh binds with no DRIVER_OVERRIDE (it picks vfio-pci), a P2P
+#     DMA through the drop-in; the headers of the backports kernel
+#     installed, and DKMS builds both for it; /etc/modprobe.d ids= (the
+#     variant's and vfio-pci's own) and modules-load.d written for boot 2.
 #   boot 2, bookworm-backports' 6.12: ivshmem bound at boot through ids=,
-#     the NVMe through driverctl's saved override; unset-override; a P2P
-#     DMA again; apt purge leaves no module and no DKMS tree.
+#     the root-bus edu to the drop-in through "options vfio-pci ids=", the
+#     NVMe through driverctl's saved override; unset-override; a P2P DMA
+#     again; the drop-in turned off (apt remove): modinfo -n vfio-pci and
+#     the first kernel's initramfs are the distribution's again; apt purge
+#     of both leaves no module and no DKMS tree.
 #
 # Results are named install/....
 # Usage: tests/vm-install.sh [--image] [FIRST SECOND]
@@ -58,7 +66,8 @@ build_deb() {
 	local tree=$run/tree
 	vpd_tree_copy "$tree"
 	make -C "$tree" deb >"$run/deb.log" 2>&1 || return 1
-	cp "$tree"/dist/vfio-pci-dmabuf-dkms_*_all.deb "$run/payload/"
+	cp "$tree"/dist/vfio-pci-dmabuf-dkms_*_all.deb \
+		"$tree"/dist/vfio-pci-dmabuf-dropin-dkms_*_all.deb "$run/payload/"
 }
 
 mkdir -p "$run/payload/bin"
@@ -94,7 +103,7 @@ boot_install() {
 	log=$run/$name-console.log
 	# Two DKMS builds under TCG in the first boot.  The overlay is
 	# thrown away after the run: no need to honour the guest's flushes.
-	VPD_VM_TIMEOUT=${VPD_VM_TIMEOUT:-1200} \
+	VPD_VM_TIMEOUT=${VPD_VM_TIMEOUT:-1800} \
 		VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} root=/dev/vda rw systemd.show_status=0 vpd_phase=$phase" \
 		vm_boot "$name" "$img/initrd.img-$kver" "$log" \
 		-drive "file=$run/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
@@ -103,10 +112,7 @@ boot_install() {
 		-device virtio-blk-pci,drive=payload,bus=pcie.0,addr=07.0 || true
 	vm_results "$log" "install/$name"
 	vm_console_clean "$log" "install/$name"
-	if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
-		mkdir -p -- "$VPD_KEEP_LOGS"
-		cp -- "$log" "$VPD_KEEP_LOGS/install-$name-console.log"
-	fi
+	vm_keep_log "$log" "install-$name-console.log"
 }
 
 boot_install "$first" 1

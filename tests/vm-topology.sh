@@ -66,10 +66,7 @@ for k in "${kernels[@]}"; do
 			vm_boot "$k" "$run/$c/$k-initrd" "$log" "${switch[@]}" "${extra[@]}" || true
 		vm_results "$log" "$k"
 		vm_console_clean "$log" "$k"
-		if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
-			mkdir -p -- "$VPD_KEEP_LOGS"
-			cp -- "$log" "$VPD_KEEP_LOGS/$c-${log##*/}"
-		fi
+		vm_keep_log "$log" "$c-${log##*/}"
 	done
 done
 

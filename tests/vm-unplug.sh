@@ -39,10 +39,7 @@ for k in "${kernels[@]}"; do
 			t_fail "$k/dmabuf.unplug.qmp" "device_del ivshmem was refused"
 	fi
 	wait "$boot" || true
-	if [[ -n ${VPD_KEEP_LOGS:-} ]]; then
-		mkdir -p -- "$VPD_KEEP_LOGS"
-		cp -- "$log" "$VPD_KEEP_LOGS/"
-	fi
+	vm_keep_log "$log"
 	vm_results "$log" "$k"
 	vm_console_clean "$log" "$k"
 done

@@ -88,7 +88,9 @@
  * leaves out the event under test (stale: DMAs to the live mapping
  * instead), =skip-dma leaves out the DMA writes, to see each check fail.
  * DMABUF_TEST_EXPORTER=vfio-pci turns the known upstream behaviours of the
- * in-tree exporter into SKIPs that say so.
+ * in-tree exporter into SKIPs that say so (the drop-in vfio-pci is this
+ * project's exporter: vfio-pci-dmabuf).  DMABUF_TEST_MODULE names the
+ * exporter's module (default vfio_pci_dmabuf) for its parameters.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -2900,10 +2902,20 @@ static bool kmsg_has(int kfd, const char *a, const char *b)
 	return seen;
 }
 
+/* The exporter's revoke_warn_sec, in the module DMABUF_TEST_MODULE names. */
+static const char *revoke_warn_param(void)
+{
+	static char path[128];
+	const char *mod = getenv("DMABUF_TEST_MODULE");
+
+	snprintf(path, sizeof(path), "/sys/module/%s/parameters/revoke_warn_sec",
+		 mod && *mod ? mod : "vfio_pci_dmabuf");
+	return path;
+}
+
 static int cmd_late_unmap(const char *name, const char *bdf, unsigned int bar)
 {
-	static const char warn_p[] =
-		"/sys/module/vfio_pci_dmabuf/parameters/revoke_warn_sec";
+	const char *warn_p = revoke_warn_param();
 	static const char delay_p[] =
 		"/sys/module/vpd_edu_importer/parameters/unmap_delay_ms";
 	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
@@ -2967,8 +2979,7 @@ out:
  */
 static int cmd_late_fence(const char *name, const char *bdf, unsigned int bar)
 {
-	static const char warn_p[] =
-		"/sys/module/vfio_pci_dmabuf/parameters/revoke_warn_sec";
+	const char *warn_p = revoke_warn_param();
 	const struct vpd_imp_fence_req fence = { .delay_ms = 3000 };
 	const struct slice s = { 1, { { 0x80000, 0x2000 } } };
 	struct vpd_imp_status st;

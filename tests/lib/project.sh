@@ -5,6 +5,9 @@
 #   vpd_build NAME LOG [ARGS...]  build the module for NAME (make ARGS, e.g.
 #                                 W=1 C=2), full output to LOG; returns make's
 #                                 status; the module is $(vpd_build_dir NAME)/vfio-pci-dmabuf.ko
+#                                 (with VPD_BUILD_DROPIN=1 also vfio-pci.ko,
+#                                 where the kernel allows the drop-in: Kbuild's
+#                                 default; the guests of the variant skip it)
 #   vpd_build_diagnostics LOG     print the compiler/sparse diagnostics in LOG
 #   vpd_build_importer NAME LOG [ARGS...]
 #                                 build the test dma-buf importer (tests/kmod)
@@ -26,6 +29,15 @@
 #                                 the module (and the test modules of
 #                                 tests/kmod, if built),
 #                                 the guest runner, cases and tools
+#   vpd_dropin_refused NAME       dropin-check.sh's line for NAME (empty: the
+#                                 drop-in vfio-pci.ko was built beside the variant)
+#   vpd_guest_stage_dropin NAME STAGE
+#                                 add the drop-in vfio-pci.ko to STAGE, in
+#                                 updates/ (which depmod prefers to the
+#                                 kernel's vfio-pci, still staged by path)
+#   vpd_guest_stage_dpdk STAGE    Debian's dpdk-testpmd (package dpdk-dev),
+#                                 its ldd closure in /opt/dpdk/lib and the
+#                                 PMDs the rig's e1000 needs in /opt/dpdk/pmds
 
 [[ -n ${_VPD_PROJECT_SH:-} ]] && return 0
 _VPD_PROJECT_SH=1
@@ -34,17 +46,22 @@ _VPD_PROJECT_SH=1
 source "$(dirname -- "${BASH_SOURCE[0]}")/kernels.sh"
 
 VPD_MODULE=vfio-pci-dmabuf
+# Where the module and the importer are built; another directory under
+# $VPD_CACHE/build (which the build chroots see) keeps a run apart from a
+# concurrent one of another tree.
+: "${VPD_BUILD_ROOT:=$VPD_CACHE/build}"
 
 vpd_build_dir() {
-	echo "$VPD_CACHE/build/$(kernel_kver "$1")/$VPD_MODULE"
+	echo "$VPD_BUILD_ROOT/$(kernel_kver "$1")/$VPD_MODULE"
 }
 
 vpd_build() {
-	local name=$1 log=$2
+	local name=$1 log=$2 modules=vfio-pci-dmabuf
 	shift 2
+	[[ -z ${VPD_BUILD_DROPIN:-} ]] || modules="vfio-pci-dmabuf vfio-pci"
 	kernel_headers "$name"
-	kernel_build_module "$name" "$VPD_TOP" "$(vpd_build_dir "$name")" "$@" \
-		>"$log" 2>&1
+	kernel_build_module "$name" "$VPD_TOP" "$(vpd_build_dir "$name")" \
+		"VPD_MODULES=$modules" "$@" >"$log" 2>&1
 }
 
 # The importer's Kbuild finds the project's probes and wrappers at
@@ -53,7 +70,7 @@ vpd_build() {
 VPD_IMPORTER=vpd-edu-importer
 
 vpd_importer_dir() {
-	echo "$VPD_CACHE/build/$(kernel_kver "$1")/$VPD_IMPORTER/tests/kmod"
+	echo "$VPD_BUILD_ROOT/$(kernel_kver "$1")/$VPD_IMPORTER/tests/kmod"
 }
 
 vpd_build_importer() {
@@ -98,7 +115,7 @@ vpd_guest_stage() {
 	mkdir -p "$stage/lib/modules/$kver/extra" "$stage/tests"
 	cp "$(vpd_build_dir "$name")/$VPD_MODULE.ko" "$stage/lib/modules/$kver/extra/"
 	local m
-	for m in "$VPD_IMPORTER" vpd-fake-af; do
+	for m in "$VPD_IMPORTER" vpd-fake-af vpd-fake-igd; do
 		if [[ -f $(vpd_importer_dir "$name")/$m.ko ]]; then
 			cp "$(vpd_importer_dir "$name")/$m.ko" "$stage/lib/modules/$kver/extra/"
 		fi
@@ -135,4 +152,40 @@ vpd_alone_guest() {
 	} >&2
 	vpd_has_core_exporter "$name" && args+=" vpd_exporter_args=own_dmabuf=1"
 	echo "$args"
+}
+
+vpd_dropin_refused() {
+	kernel_in_buildenv "$1" sh "$VPD_TOP/src/compat/dropin-check.sh" "$(kernel_kdir "$1")"
+}
+
+vpd_guest_stage_dropin() {
+	local kver
+	kver=$(kernel_kver "$1")
+	mkdir -p "$2/lib/modules/$kver/updates"
+	cp "$(vpd_build_dir "$1")/vfio-pci.ko" "$2/lib/modules/$kver/updates/"
+}
+
+# The PMDs dpdk-testpmd needs for the e1000 beyond those it links (the PCI
+# bus driver: loading it again with -d registers its tailq twice and EAL
+# aborts); EAL loads them with -d DIR.
+VPD_DPDK_PMDS=(librte_net_e1000 librte_mempool_ring)
+
+vpd_guest_stage_dpdk() {
+	local stage=$1 pmddir m lib
+	# bookworm's DPDK 22.11 (ABI 23), the release the rig's host runs.
+	host_apt_install dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23
+	pmddir=$(dirname -- "$(readlink -f /usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_bus_pci.so)")
+	mkdir -p "$stage/opt/dpdk/lib" "$stage/opt/dpdk/pmds" "$stage/lib64" "$stage/tests/bin"
+	cp /usr/bin/dpdk-testpmd "$stage/tests/bin/"
+	for m in "${VPD_DPDK_PMDS[@]}"; do
+		cp -L "$pmddir/$m.so" "$stage/opt/dpdk/pmds/"
+	done
+	while read -r lib; do
+		cp -L "$lib" "$stage/opt/dpdk/lib/"
+	done < <(for f in /usr/bin/dpdk-testpmd "$stage"/opt/dpdk/pmds/*.so; do
+			ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
+		done | sort -u)
+	# dlopen()ed by glibc (thread cancellation), not in any ldd closure.
+	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$stage/opt/dpdk/lib/"
+	cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
 }

@@ -20,6 +20,13 @@
 #                         wait (bounded) until the console shows REGEX
 #   vm_results LOG [NAME] feed the guest's VMTEST lines into report.sh, names
 #                         prefixed "NAME/" (default: the kernel vm_boot booted)
+#   vm_keep_log LOG [NAME]
+#                         copy LOG into $VPD_KEEP_LOGS (as NAME), if set
+#   vm_ivshmem_marker_check NAME LOG
+#                         every "DMABUF-MARKER bar2+0xOFF HEX" line the guest
+#                         printed (a P2P DMA into ivshmem's BAR 2) must be
+#                         found at OFF in that boot's ivshmem backing file:
+#                         PASS/FAIL NAME/dmabuf.p2p.ivshmem.host-file
 #   vm_console_clean LOG [NAME]
 #                         FAIL NAME/console-clean on oops/BUG/WARNING/lockdep/...
 #                         (both also accept NAME LOG; both always return 0:
@@ -143,9 +150,17 @@ vm_initramfs() {
 			mods+=(${deplist[@]+"${deplist[@]}"})
 		done
 	fi
+	local -A base=()
+	for m in "${VPD_VM_BASE_MODULES[@]}"; do
+		base[${m//-/_}]=1
+	done
 	for m in "${mods[@]}"; do
-		# Staged modules (and deps among them) come with STAGEDIR.
-		[[ -n $m && -z ${staged_names[${m//-/_}]:-} ]] || continue
+		# Staged modules (and deps among them) come with STAGEDIR; the
+		# kernel's own base modules come too, even when a staged module
+		# of the same name (the drop-in vfio-pci, in updates/, which
+		# depmod prefers) replaces them.
+		[[ -n $m ]] || continue
+		[[ -z ${staged_names[${m//-/_}]:-} || -n ${base[${m//-/_}]:-} ]] || continue
 		local showdeps
 		showdeps=$(modprobe -d "$kroot" -S "$kver" --show-depends -- "$m" 2>&1) ||
 			die "module $m not found for $name ($kver): $showdeps"
@@ -490,4 +505,33 @@ vm_console_clean() {
 	printf '%s\n' "$bad" >&2
 	t_fail "$name/console-clean" "$n suspicious console line(s): $(head -n 8 <<<"$bad")"
 	return 0
+}
+
+vm_ivshmem_marker_check() {
+	local name=$1 logf=$2 file line off hex got n=0
+	file=$(vm_rundir "$logf")/ivshmem.bin
+	while IFS= read -r line; do
+		line=${line//$'\r'/}
+		[[ $line =~ DMABUF-MARKER\ bar2\+(0x[0-9a-f]+)\ ([0-9a-f]+) ]] || continue
+		off=$((BASH_REMATCH[1]))
+		hex=${BASH_REMATCH[2]}
+		n=$((n + 1))
+		got=$(od -An -tx1 -v -j "$off" -N $((${#hex} / 2)) -- "$file" | tr -d ' \n')
+		if [[ $got != "$hex" ]]; then
+			t_fail "$name/dmabuf.p2p.ivshmem.host-file" \
+				"backing file at $(printf 0x%x "$off"): $got, the guest DMA'd $hex"
+			return 0
+		fi
+	done < <(grep -a 'DMABUF-MARKER' "$logf" 2>/dev/null || true)
+	if ((n)); then
+		t_pass "$name/dmabuf.p2p.ivshmem.host-file"
+	else
+		t_fail "$name/dmabuf.p2p.ivshmem.host-file" "the guest printed no DMABUF-MARKER line"
+	fi
+}
+
+vm_keep_log() {
+	[[ -n ${VPD_KEEP_LOGS:-} ]] || return 0
+	mkdir -p -- "$VPD_KEEP_LOGS"
+	cp -- "$1" "$VPD_KEEP_LOGS/${2:-${1##*/}}"
 }
