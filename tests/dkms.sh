@@ -26,7 +26,7 @@ modinfo_n() {
 dropin_cycle() {
 	local k=$1 kver=$2 log refused path left
 	log="$VPD_CACHE/build/$k-dkms-dropin.log"
-	refused=$(kernel_in_buildenv "$k" sh "$VPD_TOP/src/compat/dropin-check.sh" "$(kernel_kdir "$k")")
+	refused=$(vpd_dropin_refused "$k")
 	if ! kernel_in_buildenv "$k" make -C "$VPD_TOP" dkms-install DROPIN=1 \
 		KVER="$kver" >"$log" 2>&1; then
 		path=$(modinfo_n "$k" "$kver")
