@@ -4,6 +4,16 @@
 # The module builds for every kernel of the matrix with W=1 without a single
 # diagnostic, and sparse (C=2) has nothing to say about it; the drop-in
 # vfio-pci.ko is built beside it wherever dropin-check.sh allows it.
+# Per kernel, also:
+#   KERNEL/probes-pinned   vpd_config.h defines exactly the HAVE_* set that
+#                          tests/probes.conf pins for KERNEL (a probe broken
+#                          for an unrelated reason must not switch a feature
+#                          off); a mismatch names the probe and shows its
+#                          compiler output (compat-probes/NAME.log)
+#   KERNEL/readme-table    the README's kernel table gives KERNEL's compiler
+#                          and the design's kernel options as its .config has
+#                          them (the "newest" row: existence only, the values
+#                          are logged: they follow sid)
 # Usage: tests/build.sh [KERNEL...]
 set -euo pipefail
 source "$(dirname -- "$0")/lib/project.sh"
@@ -12,7 +22,7 @@ source "$VPD_LIB_DIR/report.sh"
 need_root
 # Both modules: the variant and the drop-in.
 export VPD_BUILD_DROPIN=1
-host_apt_install gcc make sparse
+host_apt_install gcc make
 
 # check NAME KERNEL MAKE-ARGS...: one build, one result.
 check() {
@@ -38,12 +48,99 @@ check() {
 	fi
 }
 
+# The kernel options of the README's table, in its column order.
+table_opts=(PCI_P2PDMA DMABUF_MOVE_NOTIFY IOMMUFD VFIO_PCI)
+
+# probe_of MACRO: the probe file that names MACRO.
+probe_of() {
+	grep -l -- "^ \* $1: " "$VPD_TOP"/src/compat/probes/*.c | head -n 1
+}
+
+check_probes() {
+	local k=$1 dir want got m diff=() msg=
+	dir=$(vpd_build_dir "$k")
+	want=$(awk -v k="$k" '$1 == k { for (i = 2; i <= NF; i++) print $i }' \
+		"$VPD_TESTS_DIR/probes.conf" | sort)
+	if ! grep -q "^${k}[[:space:]]" "$VPD_TESTS_DIR/probes.conf"; then
+		t_fail "$k/probes-pinned" "tests/probes.conf pins nothing for $k; this build defines: $(sed -n 's/^#define \(HAVE_[A-Z0-9_]*\) 1$/\1/p' "$dir/vpd_config.h" | tr '\n' ' ')"
+		return
+	fi
+	got=$(sed -n 's/^#define \(HAVE_[A-Z0-9_]*\) 1$/\1/p' "$dir/vpd_config.h" | sort)
+	mapfile -t diff < <(comm -3 <(echo "$want") <(echo "$got") | tr -d '\t' | sed '/^$/d')
+	if ((${#diff[@]} == 0)); then
+		t_pass "$k/probes-pinned"
+		return
+	fi
+	for m in "${diff[@]}"; do
+		local probe name state=off
+		probe=$(probe_of "$m")
+		name=$(basename -- "${probe:-unknown}" .c)
+		grep -qx -- "$m" <<<"$got" && state=on
+		msg+="$m is $state (pinned: $([[ $state == on ]] && echo off || echo on)), probe src/compat/probes/$name.c; its compiler said: $(head -c 1500 "$dir/compat-probes/$name.log" 2>/dev/null | tr '\n' '|'); "
+	done
+	t_fail "$k/probes-pinned" "$msg"
+}
+
+# config_val CONFIG OPT: y, m or n (unset or unknown to that kernel).
+config_val() {
+	local v
+	v=$(sed -n "s/^CONFIG_$2=\(.*\)$/\1/p" "$1")
+	echo "${v:-n}"
+}
+
+# The compiler as the table names it (gcc-14): from CONFIG_CC_VERSION_TEXT.
+config_cc() {
+	local t
+	t=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(.*\)"$/\1/p' "$1")
+	if [[ $t =~ gcc-([0-9]+) ]]; then
+		echo "gcc-${BASH_REMATCH[1]}"
+	elif [[ $t =~ ^gcc\ .*\ ([0-9]+)\.[0-9.]+$ ]]; then
+		echo "gcc-${BASH_REMATCH[1]}"
+	else
+		echo "$t"
+	fi
+}
+
+check_table() {
+	local k=$1 config row want i
+	local -a cells
+	config=$(kernel_chroot_of "$k")/usr/src/linux-headers-$(kernel_kver "$k")/.config
+	want="$(config_cc "$config")"
+	for i in "${table_opts[@]}"; do
+		want+=" $(config_val "$config" "$i")"
+	done
+	row=$(awk -F'|' -v k="$k" '/^\|/ { c = $2; gsub(/[ `]/, "", c); if (c == k) { print; exit } }' \
+		"$VPD_TOP/README.md")
+	if [[ -z $row ]]; then
+		t_fail "$k/readme-table" "README.md's kernel table has no row for $k (it has: $want)"
+		return
+	fi
+	if [[ $k == newest ]]; then
+		log "newest kernel ($(kernel_kver "$k"), $(kernel_suite "$k")): compiler and ${table_opts[*]}: $want"
+		t_pass "$k/readme-table"
+		return
+	fi
+	# | NAME | suite | compiler | P2PDMA | MOVE_NOTIFY | IOMMUFD | VFIO_PCI | ...
+	IFS='|' read -r -a cells <<<"$row"
+	local got=""
+	for i in 3 4 5 6 7; do
+		got+="${got:+ }$(xargs <<<"${cells[$i]:-}")"
+	done
+	if [[ $got == "$want" ]]; then
+		t_pass "$k/readme-table"
+	else
+		t_fail "$k/readme-table" "README.md says '$got' (compiler ${table_opts[*]}), $(kernel_kver "$k")'s .config says '$want'"
+	fi
+}
+
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
 	kernel_headers "$k"
 	kernel_in_buildenv "$k" sh -c 'command -v sparse >/dev/null ||
 		{ apt-get update -q && apt-get install -y -q sparse; }' >&2
 	check build-w1 "$k" W=1
+	check_probes "$k"
+	check_table "$k"
 	# make builds the drop-in vfio-pci.ko beside the variant, except
 	# where dropin-check.sh refuses it.
 	refused=$(vpd_dropin_refused "$k")

@@ -5,8 +5,9 @@
 # dkms-install target: add, build, install for that kernel; the installed
 # module's vermagic names that kernel; dkms-uninstall leaves nothing behind.
 # Then the same for the drop-in (DROPIN=1): modprobe's vfio-pci for that
-# kernel is DKMS's while it is installed and no longer after
-# dkms-uninstall; on kernels dropin-check.sh refuses (7.x, whose vfio-pci
+# kernel is DKMS's while it is installed and the kernel's own again after
+# dkms-uninstall (the kernel's modules are put into its build chroot for
+# this, as its image package would); on kernels dropin-check.sh refuses (7.x, whose vfio-pci
 # exports dma-bufs), DKMS skips it with that line and installs nothing.
 # Usage: tests/dkms.sh [KERNEL...]
 set -euo pipefail
@@ -14,7 +15,7 @@ source "$(dirname -- "$0")/lib/project.sh"
 source "$VPD_LIB_DIR/report.sh"
 
 need_root
-host_apt_install dkms make
+host_apt_install make
 
 version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$VPD_TOP/dkms.conf")
 
@@ -63,18 +64,50 @@ dropin_cycle() {
 	if [[ -n $left ]]; then
 		t_fail "$k/dkms-dropin-uninstall" "left behind: $left"
 	elif [[ $path == */updates/* ]]; then
-		# (The build environment may have the kernel's headers only, and
-		# no vfio-pci at all: the install guest sees the kernel's come back.)
 		t_fail "$k/dkms-dropin-uninstall" "vfio-pci for $kver still resolves to '$path'"
+	elif [[ $path != "/lib/modules/$kver/kernel/"* ]]; then
+		t_fail "$k/dkms-dropin-uninstall" "vfio-pci for $kver resolves to '$path', not the kernel's own"
 	else
 		t_pass "$k/dkms-dropin-uninstall"
 	fi
 }
 
+# install_kernel_modules K KVER: K's own modules in its build chroot, as
+# its image package would have put them there (hard links into the fetched
+# kernel), so that the chroot looks like a machine running K: DKMS runs
+# depmod (trixie's dkms 3.2 skips it where modules.dep is missing) and
+# modprobe sees the kernel's vfio-pci beside DKMS's.  Removed at exit.
+staged=()
+install_kernel_modules() {
+	local from to
+	from=$(kernel_moddir "$1")
+	to=$(kernel_chroot_of "$1")/lib/modules/$2
+	remove_kernel_modules "$to"
+	staged+=("$to")
+	cp -al -- "$from/kernel" "$to/kernel" 2>/dev/null || cp -a -- "$from/kernel" "$to/kernel"
+	cp -a -- "$from"/modules.* "$to/"
+}
+
+# remove_kernel_modules DIR: what install_kernel_modules and depmod put
+# there (the headers package's build and source links stay).
+remove_kernel_modules() {
+	rm -rf -- "${1:?}/kernel" "$1"/modules.*
+}
+
+cleanup() {
+	local d
+	for d in ${staged[@]+"${staged[@]}"}; do
+		remove_kernel_modules "$d"
+	done
+}
+trap cleanup EXIT
+
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
 	kver=$(kernel_kver "$k")
 	kernel_headers "$k"
+	kernel_fetch "$k"
+	install_kernel_modules "$k" "$kver"
 	log="$VPD_CACHE/build/$k-dkms.log"
 	mkdir -p "${log%/*}"
 

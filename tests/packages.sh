@@ -24,8 +24,8 @@
 #                         the variant builds for that kernel all the same
 #   packages/dropin-make-refuses-builtin
 #                         make VPD_MODULES=vfio-pci stops with that line
-# Usage: tests/packages.sh [KERNEL] (a distro kernel whose headers install
-# on this host, for the refusal tests; default: the first such of the matrix)
+# Usage: tests/packages.sh [KERNEL] (the distro kernel whose headers the
+# refusal tests copy, in its build chroot; default: the matrix's first)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/project.sh
 source "$(dirname -- "$0")/lib/project.sh"
@@ -33,9 +33,11 @@ source "$(dirname -- "$0")/lib/project.sh"
 source "$VPD_LIB_DIR/report.sh"
 
 need_root
-host_apt_install dpkg-dev debhelper dh-dkms lintian rpm fakeroot dkms make tar gzip
+host_apt_install dpkg-dev debhelper dh-dkms lintian rpm fakeroot make tar gzip
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/vpd-packages.XXXXXX")
+# Under $VPD_CACHE/build: the refusal tests run DKMS in a build chroot.
+mkdir -p "$VPD_CACHE/build"
+work=$(mktemp -d "$VPD_CACHE/build/packages.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
 name=$(sed -n 's/^PACKAGE_NAME="\(.*\)"$/\1/p' "$VPD_TOP/dkms.conf")
@@ -138,24 +140,23 @@ fi
 # The headers of a distro kernel, with CONFIG_VFIO_PCI_CORE switched off in
 # a copy of their .config (and of auto.conf, which kbuild reads): DKMS must
 # refuse to build, and say why.
-k=${1:-}
-if [[ -z $k ]]; then
-	for k in $(kernels_list); do
-		kernel_is_chroot "$k" || break
-	done
-fi
+k=${1:-$(kernels_list | head -n 1)}
 kver=$(kernel_kver "$k")
 kernel_headers "$k"
+croot=$(kernel_chroot_of "$k")
+# in_env CMD...: CMD in $k's build chroot, from $work.
+in_env() {
+	(cd "$work" && kernel_in_buildenv "$k" "$@")
+}
 kdir=$work/headers
-cp -a "/usr/src/linux-headers-$kver/." "$kdir/"
+cp -a "$croot/usr/src/linux-headers-$kver/." "$kdir/"
 sed -i 's/^CONFIG_VFIO_PCI_CORE=.*/# CONFIG_VFIO_PCI_CORE is not set/' "$kdir/.config"
 sed -i '/^CONFIG_VFIO_PCI_CORE=/d' "$kdir/include/config/auto.conf"
-rm -rf "/usr/src/$name-$version.pkgtest"
 dtree=$work/dkms
 mkdir -p "$dtree"
 make -C "$tree" dist-install DESTDIR="$work/root" >/dev/null
 rc=0
-dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name" -v "$version" \
+in_env dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name" -v "$version" \
 	-k "$kver" --kernelsourcedir "$kdir" >"$work/dkms.log" 2>&1 || rc=$?
 if ((rc == 0)); then
 	t_fail packages/dkms-refuses "dkms built for a kernel without CONFIG_VFIO_PCI_CORE: $(tail -n 3 "$work/dkms.log")"
@@ -168,7 +169,7 @@ fi
 
 # Outside DKMS, the build says the same: make against those headers.
 rc=0
-make -C "$kdir" M="$work/root/usr/src/$name-$version" modules >"$work/make.log" 2>&1 || rc=$?
+in_env make -C "$kdir" M="$work/root/usr/src/$name-$version" modules >"$work/make.log" 2>&1 || rc=$?
 if ((rc != 0)) && grep -q 'needs a kernel with CONFIG_VFIO_PCI_CORE' "$work/make.log"; then
 	t_pass packages/make-refuses
 else
@@ -183,16 +184,16 @@ fi
 # Beside the original, so that its relative links into linux-kbuild (scripts,
 # objtool) still resolve: a real build runs in it.
 kdir=/usr/src/linux-headers-$kver.vpd-pkgtest
-trap 'rm -rf "$work" "$kdir"' EXIT
-rm -rf "$kdir"
-cp -a "/usr/src/linux-headers-$kver" "$kdir"
-sed -i 's/^CONFIG_VFIO_PCI=.*/CONFIG_VFIO_PCI=y/' "$kdir/.config" "$kdir/include/config/auto.conf"
+trap 'rm -rf "$work" "${croot:?}$kdir"' EXIT
+rm -rf "${croot:?}$kdir"
+cp -a "$croot/usr/src/linux-headers-$kver" "$croot$kdir"
+sed -i 's/^CONFIG_VFIO_PCI=.*/CONFIG_VFIO_PCI=y/' "$croot$kdir/.config" "$croot$kdir/include/config/auto.conf"
 refusal="the drop-in vfio-pci is not built for $kver: its vfio-pci is built into the kernel (CONFIG_VFIO_PCI=y)"
 make -C "$tree" dist-install DROPIN=1 DESTDIR="$work/root" >/dev/null
 rm -rf "$dtree"
 mkdir -p "$dtree"
 rc=0
-dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name-dropin" -v "$version" \
+in_env dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name-dropin" -v "$version" \
 	-k "$kver" --kernelsourcedir "$kdir" >"$work/dkms-dropin.log" 2>&1 || rc=$?
 n=$(grep -c -F "$refusal" "$work/dkms-dropin.log" || true)
 built=$(find "$dtree" -name 'vfio-pci.ko*' | head -n 1)
@@ -205,7 +206,7 @@ else
 	t_pass packages/dropin-dkms-refuses-builtin
 fi
 rc=0
-dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name" -v "$version" \
+in_env dkms build --dkmstree "$dtree" --sourcetree "$work/root/usr/src" -m "$name" -v "$version" \
 	-k "$kver" --kernelsourcedir "$kdir" >"$work/dkms-variant.log" 2>&1 || rc=$?
 if ((rc == 0)) && [[ -n $(find "$dtree/$name" -name "$name.ko*" | head -n 1) ]]; then
 	t_pass packages/dropin-refusal-variant-builds
@@ -214,7 +215,7 @@ else
 fi
 
 rc=0
-make -C "$kdir" M="$work/root/usr/src/$name-dropin-$version" VPD_MODULES=vfio-pci modules \
+in_env make -C "$kdir" M="$work/root/usr/src/$name-dropin-$version" VPD_MODULES=vfio-pci modules \
 	>"$work/make-dropin.log" 2>&1 || rc=$?
 if ((rc != 0)) && grep -q -F "$refusal" "$work/make-dropin.log"; then
 	t_pass packages/dropin-make-refuses-builtin

@@ -25,7 +25,7 @@ checkpatch_fetch() {
 			'*/scripts/checkpatch.pl' '*/scripts/spelling.txt' \
 			'*/scripts/const_structs.checkpatch'
 	mkdir -p "$dir"
-	rm -rf "$dir/$series"
+	rm -rf "${dir:?}/$series"
 	mkdir "$dir/$series"
 	mv "$tmp/scripts" "$dir/$series/"
 	rm -rf "$tmp"

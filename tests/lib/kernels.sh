@@ -11,14 +11,18 @@
 #   kernel_suites NAME          the suites of NAME (one line, space separated)
 #   kernel_suite NAME           the suite NAME's ABI was resolved from
 #   kernel_kver NAME            ABI name, e.g. 6.1.0-56-amd64
-#   kernel_is_chroot NAME       true if NAME's headers live in the trixie chroot
+#   kernel_is_chroot NAME       true if NAME's headers live in a build chroot
+#                               (every distro kernel: nothing on the host)
+#   kernel_chroot_suite NAME    the suite of NAME's build chroot (bookworm,
+#                               trixie or sid)
 #   kernel_fetch NAME           image + modules under $VPD_CACHE/kernels/KVER/root
 #                               (for a built kernel: build it there, cached)
 #   kernel_kdir NAME            the tree external modules are built against
 #   kernel_vmlinuz NAME         path of the kernel image
 #   kernel_moddir NAME          path of lib/modules/KVER in the extracted tree
-#   kernel_headers NAME         make /usr/src/linux-headers-KVER usable (host or chroot)
-#   kernel_chroot               path of the trixie build chroot (created on demand)
+#   kernel_headers NAME         make /usr/src/linux-headers-KVER usable in NAME's chroot
+#   kernel_chroot SUITE         path of SUITE's build chroot (created on demand)
+#   kernel_chroot_of NAME       path of NAME's build chroot
 #   kernel_in_buildenv NAME CMD...
 #                               run CMD where NAME's headers live
 #   kernel_build_module NAME SRCDIR OUTDIR [MAKE ARGS...]
@@ -48,7 +52,10 @@ _kapt_sources() {
 		deb [$k] $VPD_DEBIAN_SECURITY_MIRROR bookworm-security main
 		deb [$k] $VPD_DEBIAN_MIRROR bookworm-backports main
 		deb [$k] $VPD_DEBIAN_MIRROR trixie main
+		deb [$k] $VPD_DEBIAN_SECURITY_MIRROR trixie-security main
 		deb [$k] $VPD_DEBIAN_MIRROR trixie-backports main
+		deb [$k] $VPD_DEBIAN_MIRROR sid main
+		deb [$k] $VPD_DEBIAN_MIRROR experimental main
 	EOS
 }
 
@@ -415,12 +422,23 @@ kernel_suite() {
 	echo "${r[1]}"
 }
 
-# True if NAME's suite is trixie based (headers need gcc-14 / trixie's libc,
-# so they live in the trixie chroot).
+# Every distro kernel builds in a chroot of its own release, with that
+# release's compiler (gcc-12 for bookworm's kernels, gcc-14 for trixie's,
+# sid's for sid's and experimental's): its headers never touch the host.
+# Kernels the rig builds itself (@build) use the host's compiler.
 kernel_is_chroot() {
+	! kernel_is_built "$1"
+}
+
+kernel_chroot_suite() {
 	local s
 	s=$(kernel_suite "$1") || exit 1
-	[[ $s != bookworm* ]]
+	case $s in
+	bookworm*) echo bookworm ;;
+	trixie*) echo trixie ;;
+	sid | unstable | experimental) echo sid ;;
+	*) die "kernel $1: no build chroot for suite $s" ;;
+	esac
 }
 
 # ---------------------------------------------------------------- image + modules
@@ -540,97 +558,34 @@ kernel_root() {
 
 # ---------------------------------------------------------------- headers
 
-VPD_CHROOT_SUITE=trixie
-VPD_CHROOT_PKGS=(gcc-14 gcc libc6-dev make dkms kmod libelf-dev pahole bc bison flex
-	libssl-dev xz-utils zstd ca-certificates)
-
-# Download linux-headers-KVER and the -common / linux-kbuild debs it depends
-# on into DIR (cached in $VPD_CACHE/debs/KVER, populated atomically).
-_kernel_headers_debs() {
-	local kver=$1 d=$VPD_CACHE/debs/$1 tmp deps re n
-	local -a pkgs=("linux-headers-$kver")
-	if [[ -f $d/complete ]]; then
-		echo "$d"
-		return 0
-	fi
-	deps=$(_kapt_field "linux-headers-$kver" Depends)
-	[[ -n $deps ]] || die "package linux-headers-$kver not found through $VPD_APT_DIR"
-	re='^(linux-headers-[^ ]*-common[^ ]*|linux-kbuild-[^ ]*)$'
-	for n in $(tr ',|' '\n' <<<"$deps" | sed 's/(.*//; s/^ *//; s/ *$//'); do
-		[[ $n =~ $re ]] && pkgs+=("$n")
-	done
-	mkdir -p "$VPD_CACHE/debs"
-	tmp=$(mktemp -d "$VPD_CACHE/debs/.tmp.$kver.XXXXXX")
-	(cd "$tmp" && kapt apt-get -q download -- "${pkgs[@]}" >&2) ||
-		{ rm -rf -- "$tmp"; die "downloading ${pkgs[*]} failed"; }
-	touch "$tmp/complete"
-	rm -rf -- "$d"
-	mv -T -- "$tmp" "$d"
-	echo "$d"
-}
-
-# linux-headers-KVER of some backports kernels depend on their image package.
-# The image is never installed on the host (it boots in QEMU), so satisfy that
-# with a clearly named empty package that Provides it.
-_kernel_image_stub_deb() {
-	local kver=$1 hdeb=$2 out=$3 ver deps tmp
-	deps=$(dpkg-deb -f "$hdeb" Depends)
-	ver=$(dpkg-deb -f "$hdeb" Version)
-	[[ $deps == *"linux-image-$kver "* || $deps == *"linux-image-$kver," || $deps == *"linux-image-$kver" ]] ||
-		return 1
-	tmp=$(mktemp -d)
-	mkdir -p "$tmp/DEBIAN"
-	cat >"$tmp/DEBIAN/control" <<-EOC
-		Package: vpd-image-stub-$kver
-		Version: $ver
-		Architecture: all
-		Maintainer: vfio-pci-dmabuf tests <root@localhost>
-		Section: kernel
-		Priority: optional
-		Provides: linux-image-$kver (= $ver)
-		Description: stand-in for linux-image-$kver (vfio-pci-dmabuf tests)
-		 The vfio-pci-dmabuf tests boot linux-image-$kver in QEMU only; this
-		 empty package lets its headers be installed on the build host.
-	EOC
-	dpkg-deb --root-owner-group -b "$tmp" "$out" >/dev/null || { rm -rf -- "$tmp"; die "dpkg-deb -b failed"; }
-	rm -rf -- "$tmp"
-}
-
-_kernel_headers_host() {
-	local name=$1 kver=$2 d
-	local -a debs
-	# dwarves: pahole, for the BTF of modules (6.12 needs it; 6.1 skips BTF).
-	host_apt_install gcc make kmod dkms dwarves
-	if host_pkg_installed "linux-headers-$kver" && [[ -f /usr/src/linux-headers-$kver/Makefile ]]; then
-		return 0
-	fi
-	vpd_lock host-headers
-	d=$(_kernel_headers_debs "$kver") || exit 1
-	debs=("$d"/*.deb)
-	if _kernel_image_stub_deb "$kver" "$(compgen -G "$d/linux-headers-${kver}_*.deb" | head -n1)" "$d/stub.deb.tmp"; then
-		mv -f "$d/stub.deb.tmp" "$d/vpd-image-stub.deb"
-	fi
-	[[ -f $d/vpd-image-stub.deb ]] && debs+=("$d/vpd-image-stub.deb")
-	# Dedupe the stub (it is also matched by *.deb on a second run).
-	mapfile -t debs < <(printf '%s\n' "${debs[@]}" | sort -u)
-	host_apt_update_once
-	log "installing headers for $name ($kver) on the host"
-	DEBIAN_FRONTEND=noninteractive apt-get "${_VPD_APT_LOCK_OPTS[@]}" -q install -y \
-		--no-install-recommends -- "${debs[@]}" >&2 ||
-		die "installing linux-headers-$kver on the host failed"
-	vpd_unlock host-headers
-	[[ -f /usr/src/linux-headers-$kver/Makefile ]] ||
-		die "linux-headers-$kver installed but /usr/src/linux-headers-$kver/Makefile is missing"
-}
+# The toolchain of every build chroot; each kernel's headers pull in the
+# compiler they were built with (linux-compiler-gcc-N).  sparse is added on
+# demand (tests/build.sh), dpkg-dev for DPDK's ldd closure (project.sh).
+VPD_CHROOT_PKGS=(gcc libc6-dev make dkms kmod libelf-dev pahole bc bison flex
+	libssl-dev xz-utils zstd ca-certificates openssl)
 
 # Write the chroot's apt configuration (sources, host's Valid-Until policy).
+# sid's chroot also sees experimental (NotAutomatic: only what is asked for
+# by a name that exists there alone, such as its linux-headers-KVER).
+_kernel_chroot_sources() {
+	local suite=$1 k="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
+	echo "# generated by tests/lib/kernels.sh"
+	case $suite in
+	sid)
+		echo "deb [$k] $VPD_DEBIAN_MIRROR sid main"
+		echo "deb [$k] $VPD_DEBIAN_MIRROR experimental main"
+		;;
+	*)
+		echo "deb [$k] $VPD_DEBIAN_MIRROR $suite main"
+		echo "deb [$k] $VPD_DEBIAN_SECURITY_MIRROR $suite-security main"
+		echo "deb [$k] $VPD_DEBIAN_MIRROR $suite-backports main"
+		;;
+	esac
+}
+
 _kernel_chroot_apt_setup() {
-	local root=$1 k="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
-	cat >"$root/etc/apt/sources.list" <<-EOS
-		# generated by tests/lib/kernels.sh
-		deb [$k] $VPD_DEBIAN_MIRROR $VPD_CHROOT_SUITE main
-		deb [$k] $VPD_DEBIAN_MIRROR $VPD_CHROOT_SUITE-backports main
-	EOS
+	local root=$1 suite=$2
+	_kernel_chroot_sources "$suite" >"$root/etc/apt/sources.list"
 	{
 		echo '// generated by tests/lib/kernels.sh'
 		echo 'APT::Install-Recommends "false";'
@@ -669,69 +624,122 @@ _vpd_chroot_exec() {
 	' vpd-chroot "$@"
 }
 
-# Path of the trixie build chroot; created (atomically) on first use.
+# kernel_chroot SUITE: path of SUITE's build chroot; created (atomically,
+# under a lock) on first use.
 kernel_chroot() {
-	local dir=$VPD_CACHE/chroot/$VPD_CHROOT_SUITE tmp logf
+	local suite=${1:?kernel_chroot SUITE} dir tmp logf
+	dir=$VPD_CACHE/chroot/$suite
 	if [[ -f $dir/.vpd-complete ]]; then
+		# A chroot cached by an older rig: its sources as they are now
+		# (chroot_apt_install runs apt-get update).
+		_vpd_write_if_changed "$dir/etc/apt/sources.list" \
+			"$(_kernel_chroot_sources "$suite")" || true
 		echo "$dir"
 		return 0
 	fi
 	need_root "creating the build chroot"
 	host_apt_install debootstrap debian-archive-keyring
 	mkdir -p "$VPD_CACHE/chroot"
-	vpd_lock "chroot-$VPD_CHROOT_SUITE"
+	vpd_lock "chroot-$suite"
 	if [[ -f $dir/.vpd-complete ]]; then
-		vpd_unlock "chroot-$VPD_CHROOT_SUITE"
+		vpd_unlock "chroot-$suite"
 		echo "$dir"
 		return 0
 	fi
 	# Leftovers of interrupted runs.
-	rm -rf -- "$VPD_CACHE/chroot/.tmp.$VPD_CHROOT_SUITE".*
-	tmp=$(mktemp -d "$VPD_CACHE/chroot/.tmp.$VPD_CHROOT_SUITE.XXXXXX")
+	rm -rf -- "$VPD_CACHE/chroot/.tmp.$suite".*
+	tmp=$(mktemp -d "$VPD_CACHE/chroot/.tmp.$suite.XXXXXX")
 	chmod 755 "$tmp"
 	logf=$tmp.log
-	log "creating $VPD_CHROOT_SUITE build chroot (debootstrap, log: $logf)"
+	log "creating $suite build chroot (debootstrap, log: $logf)"
 	if ! debootstrap --variant=minbase --keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-		"$VPD_CHROOT_SUITE" "$tmp" "$VPD_DEBIAN_MIRROR" >"$logf" 2>&1; then
+		"$suite" "$tmp" "$VPD_DEBIAN_MIRROR" >"$logf" 2>&1; then
 		tail -n 30 "$logf" >&2
 		rm -rf -- "$tmp"
-		die "debootstrap $VPD_CHROOT_SUITE failed (log: $logf)"
+		die "debootstrap $suite failed (log: $logf)"
 	fi
-	_kernel_chroot_apt_setup "$tmp"
-	log "installing the toolchain in the chroot: ${VPD_CHROOT_PKGS[*]}"
+	_kernel_chroot_apt_setup "$tmp" "$suite"
+	log "installing the toolchain in the $suite chroot: ${VPD_CHROOT_PKGS[*]}"
 	if ! _vpd_chroot_exec "$tmp" / 0 sh -c '
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get -q update && apt-get -q install -y --no-install-recommends "$@" && apt-get clean
 	' sh "${VPD_CHROOT_PKGS[@]}" >>"$logf" 2>&1; then
 		tail -n 30 "$logf" >&2
 		rm -rf -- "$tmp"
-		die "installing the toolchain in the $VPD_CHROOT_SUITE chroot failed (log: $logf)"
+		die "installing the toolchain in the $suite chroot failed (log: $logf)"
 	fi
 	date -u +%FT%TZ >"$tmp/.vpd-complete"
 	rm -rf -- "$dir"
 	mv -T -- "$tmp" "$dir"
 	rm -f -- "$logf"
-	vpd_unlock "chroot-$VPD_CHROOT_SUITE"
+	vpd_unlock "chroot-$suite"
 	log "build chroot ready: $dir"
 	echo "$dir"
 }
 
-_kernel_headers_chroot() {
-	local name=$1 kver=$2 root
-	root=$(kernel_chroot) || exit 1
-	local st
-	# shellcheck disable=SC2016 # dpkg-query format, not shell
-	st=$(chroot "$root" dpkg-query -W -f='${db:Status-Status}' "linux-headers-$kver" 2>/dev/null) || true
-	if [[ $st == installed && -f $root/usr/src/linux-headers-$kver/Makefile ]]; then
-		return 0
-	fi
-	vpd_lock "chroot-$VPD_CHROOT_SUITE"
-	log "installing linux-headers-$kver in $root"
+kernel_chroot_of() {
+	local suite
+	suite=$(kernel_chroot_suite "$1") || exit 1
+	kernel_chroot "$suite"
+}
+
+# chroot_apt_install ROOT PKG...: install the missing PKGs in a build chroot.
+chroot_apt_install() {
+	local root=$1 p st missing=()
+	shift
+	for p; do
+		# shellcheck disable=SC2016 # dpkg-query format, not shell
+		st=$(chroot "$root" dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) || true
+		[[ $st == installed ]] || missing+=("$p")
+	done
+	((${#missing[@]})) || return 0
+	vpd_lock "chroot-${root##*/}"
+	log "installing in $root: ${missing[*]}"
 	_vpd_chroot_exec "$root" / 0 sh -c '
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get -q update && apt-get -q install -y --no-install-recommends "$@" && apt-get clean
-	' sh "linux-headers-$kver" >&2 || die "installing linux-headers-$kver in $root failed"
-	vpd_unlock "chroot-$VPD_CHROOT_SUITE"
+	' sh "${missing[@]}" >&2 || die "installing ${missing[*]} in $root failed"
+	vpd_unlock "chroot-${root##*/}"
+}
+
+# linux-headers-KVER of some kernels (6.12) depend on their image package.
+# The image never runs in the chroot (it boots in QEMU), so satisfy that
+# with a clearly named empty package that Provides it, made in ROOT.
+# Prints the stub's path inside ROOT, or nothing when none is needed.
+_kernel_image_stub() {
+	local root=$1 kver=$2 deps ver tmp
+	deps=$(_kapt_field "linux-headers-$kver" Depends)
+	ver=$(_kapt_field "linux-headers-$kver" Version)
+	[[ ",$deps," =~ [,\ |]linux-image-${kver//+/\\+}[\ ,] ]] || return 0
+	tmp=$(mktemp -d)
+	mkdir -p "$tmp/DEBIAN" "$root/var/cache/vpd"
+	cat >"$tmp/DEBIAN/control" <<-EOC
+		Package: vpd-image-stub-$kver
+		Version: $ver
+		Architecture: all
+		Maintainer: vfio-pci-dmabuf tests <root@localhost>
+		Section: kernel
+		Priority: optional
+		Provides: linux-image-$kver (= $ver)
+		Description: stand-in for linux-image-$kver (vfio-pci-dmabuf build chroot)
+		 The vfio-pci-dmabuf tests boot linux-image-$kver in QEMU only; this
+		 empty package lets its headers be installed in the build chroot.
+	EOC
+	dpkg-deb --root-owner-group -b "$tmp" "$root/var/cache/vpd/stub-$kver.deb" >/dev/null ||
+		{ rm -rf -- "$tmp"; die "dpkg-deb -b failed"; }
+	rm -rf -- "$tmp"
+	echo "/var/cache/vpd/stub-$kver.deb"
+}
+
+_kernel_headers_chroot() {
+	local name=$1 kver=$2 root stub st
+	root=$(kernel_chroot_of "$name") || exit 1
+	# shellcheck disable=SC2016 # dpkg-query format, not shell
+	st=$(chroot "$root" dpkg-query -W -f='${db:Status-Status}' "linux-headers-$kver" 2>/dev/null) || true
+	if [[ $st != installed || ! -f $root/usr/src/linux-headers-$kver/Makefile ]]; then
+		stub=$(_kernel_image_stub "$root" "$kver")
+		chroot_apt_install "$root" ${stub:+"$stub"} "linux-headers-$kver"
+	fi
 	[[ -f $root/usr/src/linux-headers-$kver/Makefile ]] ||
 		die "linux-headers-$kver installed but $root/usr/src/linux-headers-$kver/Makefile is missing"
 }
@@ -741,10 +749,8 @@ kernel_headers() {
 	kver=$(kernel_kver "$name") || exit 1
 	if kernel_is_built "$name"; then
 		_kernel_build "$name"
-	elif kernel_is_chroot "$name"; then
-		_kernel_headers_chroot "$name" "$kver"
 	else
-		_kernel_headers_host "$name" "$kver"
+		_kernel_headers_chroot "$name" "$kver"
 	fi
 }
 
@@ -782,7 +788,7 @@ kernel_in_buildenv() {
 		"$@"
 		return
 	fi
-	root=$(kernel_chroot) || exit 1
+	root=$(kernel_chroot_of "$name") || exit 1
 	local -a binds
 	mapfile -t binds < <(_kernel_bind_dirs)
 	cwd=$(pwd -P)

@@ -170,22 +170,32 @@ vpd_guest_stage_dropin() {
 # aborts); EAL loads them with -d DIR.
 VPD_DPDK_PMDS=(librte_net_e1000 librte_mempool_ring)
 
+# _vpd_chroot_cp ROOT PATH DEST: copy ROOT's PATH, its links followed in ROOT.
+_vpd_chroot_cp() {
+	cp -- "$1$(chroot "$1" readlink -f "$2")" "$3"
+}
+
 vpd_guest_stage_dpdk() {
-	local stage=$1 pmddir m lib
-	# bookworm's DPDK 22.11 (ABI 23), the release the rig's host runs.
-	host_apt_install dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23
-	pmddir=$(dirname -- "$(readlink -f /usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_bus_pci.so)")
+	local stage=$1 root pmddir m lib
+	# bookworm's DPDK 22.11 (ABI 23), taken from the bookworm build
+	# chroot (nothing is installed on the host), with its ldd closure.
+	root=$(kernel_chroot bookworm)
+	chroot_apt_install "$root" dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23
+	pmddir=$(chroot "$root" sh -c 'dirname "$(readlink -f /usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_bus_pci.so)"')
 	mkdir -p "$stage/opt/dpdk/lib" "$stage/opt/dpdk/pmds" "$stage/lib64" "$stage/tests/bin"
-	cp /usr/bin/dpdk-testpmd "$stage/tests/bin/"
+	cp "$root/usr/bin/dpdk-testpmd" "$stage/tests/bin/"
 	for m in "${VPD_DPDK_PMDS[@]}"; do
-		cp -L "$pmddir/$m.so" "$stage/opt/dpdk/pmds/"
+		_vpd_chroot_cp "$root" "$pmddir/$m.so" "$stage/opt/dpdk/pmds/$m.so"
 	done
+	# ldd and links resolved inside the chroot (its absolute links would
+	# otherwise reach the host's files).
 	while read -r lib; do
-		cp -L "$lib" "$stage/opt/dpdk/lib/"
-	done < <(for f in /usr/bin/dpdk-testpmd "$stage"/opt/dpdk/pmds/*.so; do
-			ldd "$f" | awk '$2 == "=>" && $3 ~ /^\// { print $3 }'
-		done | sort -u)
+		_vpd_chroot_cp "$root" "$lib" "$stage/opt/dpdk/lib/${lib##*/}"
+	done < <(for f in /usr/bin/dpdk-testpmd "${VPD_DPDK_PMDS[@]/%/.so}"; do
+			[[ $f == /* ]] || f=$pmddir/$f
+			chroot "$root" ldd "$f"
+		done | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u)
 	# dlopen()ed by glibc (thread cancellation), not in any ldd closure.
-	cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$stage/opt/dpdk/lib/"
-	cp -L /lib64/ld-linux-x86-64.so.2 "$stage/lib64/"
+	_vpd_chroot_cp "$root" /lib/x86_64-linux-gnu/libgcc_s.so.1 "$stage/opt/dpdk/lib/libgcc_s.so.1"
+	_vpd_chroot_cp "$root" /lib64/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
 }

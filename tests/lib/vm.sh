@@ -258,6 +258,12 @@ vm_boot() {
 	# which the kernel wants to see timer ticks through the IO-APIC, and
 	# it panics ("timer doesn't work through Interrupt-remapped IO-APIC").
 	local append="console=ttyS0 intel_iommu=on iommu.strict=1 panic=-1 no_timer_check ${VPD_KERNEL_ARGS:-}"
+	# vpd_cdev=1: this kernel's .config has VFIO's device cdev and
+	# iommufd, so the guest's cdev checks must run, not SKIP.
+	if grep -q '^CONFIG_VFIO_DEVICE_CDEV=y' "$(kernel_config "$name")" &&
+		grep -q '^CONFIG_IOMMUFD=[ym]' "$(kernel_config "$name")"; then
+		append+=" vpd_cdev=1"
+	fi
 	# shellcheck disable=SC2054 # commas are QEMU option syntax
 	local -a qemu=(
 		"$VPD_QEMU"

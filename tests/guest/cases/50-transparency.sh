@@ -2,7 +2,8 @@
 # shellcheck shell=sh
 #
 # transparency: for every test device, `vfio-check report` (and, where the
-# kernel has VFIO cdev + iommufd, `vfio-check report-cdev`) with the device
+# kernel has VFIO cdev + iommufd, `vfio-check report-cdev`: a FAIL, not a
+# SKIP, where the host says that the .config has both, vpd_cdev=1) with the device
 # bound to stock vfio-pci and then to the driver under test: the reports
 # must be byte-identical. On a difference the stock report is taken again,
 # to tell a report that is not deterministic from a driver that differs.
@@ -150,7 +151,9 @@ while read -r name bdf; do
 	fi
 	[ -z "$cdev_skip" ] && compare "$name" report-cdev "$T.cdev.$name"
 done < "$OUT/devices"
-if [ -n "$cdev_skip" ]; then
+if [ -n "$cdev_skip" ] && grep -qw vpd_cdev=1 /proc/cmdline; then
+	fail "$T.cdev" "the kernel's .config has VFIO's device cdev and iommufd, yet: $cdev_skip"
+elif [ -n "$cdev_skip" ]; then
 	skip "$T.cdev" "$cdev_skip"
 fi
 
