@@ -81,7 +81,8 @@ fetch_kernels() {
 host_kernel_state() {
 	dpkg-query -W -f='${db:Status-Status} ${Package}\n' 2>/dev/null |
 		awk '$1 == "installed" && $2 ~ /^(linux-(headers|image|kbuild|compiler|base-|binary-|modules-)|vpd-)/ { print $2 }'
-	find /usr/src /lib/modules -mindepth 1 -maxdepth 1 2>/dev/null
+	# (A container may have no /lib/modules at all.)
+	find /usr/src /lib/modules -mindepth 1 -maxdepth 1 2>/dev/null || true
 }
 host_before=$(host_kernel_state | sort)
 
