@@ -3,7 +3,8 @@
 #
 # A real DKMS cycle for every kernel of the matrix, through the Makefile's
 # dkms-install target: add, build, install for that kernel; the installed
-# module's vermagic names that kernel; dkms-uninstall leaves nothing behind.
+# module's vermagic names that kernel and it is signed with DKMS's MOK key
+# (dkms-signed, for Secure Boot); dkms-uninstall leaves nothing behind.
 # Then the same for the drop-in (DROPIN=1): modprobe's vfio-pci for that
 # kernel is DKMS's while it is installed and the kernel's own again after
 # dkms-uninstall (the kernel's modules are put into its build chroot for
@@ -127,6 +128,22 @@ for k in "${kernels[@]}"; do
 		t_pass "$k/dkms-vermagic"
 	else
 		t_fail "$k/dkms-vermagic" "installed module's vermagic is '$vermagic', expected '$kver ...'"
+	fi
+
+	# Secure Boot: DKMS signs what it builds with its MOK key (made on
+	# first use where openssl is there, as on a stock Debian install);
+	# the module must carry that signature, or shim-booted hosts refuse
+	# it ("Key was rejected by service").
+	# shellcheck disable=SC2016 # expanded inside the build environment
+	sig=$(kernel_in_buildenv "$k" sh -c \
+		'm=$(find "/lib/modules/$1" -path "*/updates/*" -name "$2.ko*" -print -quit) &&
+		 echo "$(modinfo -F signer "$m")|$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub \
+			-noout -subject -nameopt multiline | sed -n "s/^ *commonName *= //p")"' \
+		sh "$kver" "$VPD_MODULE" 2>&1 || true)
+	if [[ -n ${sig%%|*} && ${sig%%|*} == "${sig#*|}" ]]; then
+		t_pass "$k/dkms-signed"
+	else
+		t_fail "$k/dkms-signed" "signer|MOK key subject: '$sig' (want the same, not empty)"
 	fi
 
 	kernel_in_buildenv "$k" make -C "$VPD_TOP" dkms-uninstall >>"$log" 2>&1 || true
