@@ -6,7 +6,9 @@
 # "@headers" kernels (or VPD_HEADERS_KERNELS), and on the kernels the rig
 # builds itself (its "@build" lines, or VPD_BUILT_KERNELS; empty: none),
 # and the package installed in a Debian guest with two bookworm kernels
-# (VPD_INSTALL_KERNELS, default "6.1 6.12"; empty: not run).
+# (VPD_INSTALL_KERNELS, default "6.1 6.12"; empty: not run) and in a
+# trixie guest with its own kernel and 7.3 (VPD_INSTALL_TRIXIE_KERNELS,
+# default "6.12-trixie 7.3"; empty: not run).
 # Needs root on Debian bookworm; installs what it needs.  The last line is
 # "N passed, N failed, N skipped".
 set -euo pipefail
@@ -18,6 +20,7 @@ read -r -a kernels <<<"${VPD_KERNELS:-$(kernels_list | tr '\n' ' ')}"
 read -r -a headers_only <<<"${VPD_HEADERS_KERNELS-$(kernels_headers_list | tr '\n' ' ')}"
 read -r -a built <<<"${VPD_BUILT_KERNELS-$(kernels_built_list | tr '\n' ' ')}"
 read -r -a install <<<"${VPD_INSTALL_KERNELS-6.1 6.12}"
+read -r -a install_trixie <<<"${VPD_INSTALL_TRIXIE_KERNELS-6.12-trixie 7.3}"
 # Cut repetition, not coverage (the time budget is 60 minutes on 2 cores):
 # bookworm-backports' 6.12 and trixie's own 6.12 are one upstream series
 # built by two compilers.  The module's own code, where a compiler shows,
@@ -93,6 +96,9 @@ host_apt_update_once
 if ((${#install[@]})); then
 	in_background install-image "$VPD_TESTS_DIR/vm-install.sh" --image "${install[@]}"
 fi
+if ((${#install_trixie[@]})); then
+	in_background install-image-trixie "$VPD_TESTS_DIR/vm-install.sh" --image "${install_trixie[@]}"
+fi
 
 run style.sh
 run build.sh "${kernels[@]}" ${headers_only[@]+"${headers_only[@]}"}
@@ -124,6 +130,11 @@ fi
 # (the first one's headers installed, the second one's later).
 if ((${#install[@]})); then
 	run vm-install.sh "${install[@]}"
+fi
+# The same on Debian 13: its own kernel, then 7.3 (the kernel's exporter,
+# own_dmabuf=1, the drop-in refused); DKMS's module signature.
+if ((${#install_trixie[@]})); then
+	run vm-install.sh "${install_trixie[@]}"
 fi
 
 added=$(comm -13 <(echo "$host_before") <(host_kernel_state | sort) | tr '\n' ' ')

@@ -29,9 +29,18 @@
 # not booted (every guest suite boots it), so the drop-in, turned off by
 # then, is not built for it.
 #
+# With trixie's kernels (tests/vm-install.sh 6.12-trixie 7.3): a trixie
+# image, its own 6.12 with headers, 7.3 from trixie-backports without:
+#   boot 1, 6.12: apt install builds through DKMS, the module carries
+#     DKMS's MOK signature (Secure Boot), modprobe, binding, a P2P DMA; 7.3's
+#     headers installed: DKMS builds for 7.3.
+#   boot 2, 7.3: the variant defers to the kernel's own exporter and a P2P
+#     DMA goes through it; reloaded with own_dmabuf=1, through the project's;
+#     the drop-in's package refused for 7.3 with its line (configured, no
+#     module); apt purge leaves nothing.
 # Results are named install/KERNEL-bootN/....
 # Usage: tests/vm-install.sh [--image] [FIRST SECOND]
-# (kernels of kernels.conf; default 6.1 6.12).  --image only builds the
+# (kernels of kernels.conf of one release; default 6.1 6.12).  --image only builds the
 # guest image (make check does that in the background, early on).
 set -euo pipefail
 # The DKMS builds are most of this test's time, and make -j2 needs both
@@ -80,16 +89,23 @@ if ! build_deb; then
 	t_done
 	exit 0
 fi
-# The test importer for the booted kernel, the guest tools, the guest's
+# Which boots: bookworm's image boots its first kernel twice; trixie's
+# boots its own 6.12, then 7.3 (vpd_flow=trixie, tests/guest/install/run).
+flow=$(image_suite "$first" "$second")
+boots=("$first" "$first")
+[[ $flow == bookworm ]] || boots=("$first" "$second")
+# The test importer for the booted kernels, the guest tools, the guest's
 # scripts.
-kernel_fetch "$first"
-if ! vpd_build_importer "$first" "$run/$first-importer.log"; then
-	t_fail "install/$first-importer" "importer build failed: $(tail -n 5 "$run/$first-importer.log")"
-	t_done
-	exit 0
-fi
-mkdir -p "$run/payload/kmod/$(kernel_kver "$first")"
-cp "$(vpd_importer_dir "$first")/$VPD_IMPORTER.ko" "$run/payload/kmod/$(kernel_kver "$first")/"
+for k in $(printf '%s\n' "${boots[@]}" | sort -u); do
+	kernel_fetch "$k"
+	if ! vpd_build_importer "$k" "$run/$k-importer.log"; then
+		t_fail "install/$k-importer" "importer build failed: $(tail -n 5 "$run/$k-importer.log")"
+		t_done
+		exit 0
+	fi
+	mkdir -p "$run/payload/kmod/$(kernel_kver "$k")"
+	cp "$(vpd_importer_dir "$k")/$VPD_IMPORTER.ko" "$run/payload/kmod/$(kernel_kver "$k")/"
+done
 vpd_guest_tools "$run/tools"
 cp "$run/tools/dmabuf-test" "$run/payload/bin/"
 cp "$VPD_TESTS_DIR/guest/install/run" "$VPD_TESTS_DIR/guest/lib.sh" "$run/payload/"
@@ -109,8 +125,12 @@ boot_install() {
 	# under TCG in the first boot: about 11 minutes.
 	# The overlay is thrown away after the run: no need to honour the
 	# guest's flushes.
-	VPD_VM_TIMEOUT=${VPD_VM_TIMEOUT:-1800} \
-		VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} root=/dev/vda rw systemd.show_status=0 vpd_phase=$phase" \
+	# The one boot without DKMS builds (trixie's second, on 7.3) runs
+	# single-threaded TCG: the default for 7.x guests (vm.sh).
+	local thread=$VPD_TCG_THREAD
+	[[ $flow$phase != trixie2 ]] || thread=single
+	VPD_TCG_THREAD=$thread VPD_VM_TIMEOUT=${VPD_VM_TIMEOUT:-1800} \
+		VPD_KERNEL_ARGS="${VPD_KERNEL_ARGS:-} root=/dev/vda rw systemd.show_status=0 vpd_phase=$phase vpd_flow=$flow" \
 		vm_boot "$name" "$img/initrd.img-$kver" "$log" \
 		-drive "file=$run/root.qcow2,if=none,id=root,format=qcow2,cache=unsafe" \
 		-device virtio-blk-pci,drive=root,bus=pcie.0,addr=06.0 \
@@ -121,7 +141,7 @@ boot_install() {
 	vm_keep_log "$log" "install-$tag-console.log"
 }
 
-boot_install "$first" 1
-boot_install "$first" 2
+boot_install "${boots[0]}" 1
+boot_install "${boots[1]}" 2
 
 t_done

@@ -1,10 +1,11 @@
 # shellcheck shell=bash source-path=SCRIPTDIR
 # tests/lib/image.sh - a real Debian guest for installing the packages the
-# way an operator does (tests/vm-install.sh): a debootstrapped bookworm disk
-# image with systemd, DKMS, a compiler and driverctl, two distro kernels of
-# the matrix, and the headers of the first only.  The second kernel's
-# headers and whatever they need beyond the image wait as .debs in
-# /opt/vpd/second-headers, so that the guest can install them offline and
+# way an operator does (tests/vm-install.sh): a debootstrapped Debian disk
+# image (bookworm or trixie: the kernels' release) with systemd, DKMS,
+# openssl, a compiler and driverctl, two distro kernels of the matrix, and
+# the headers of the first only.  The second kernel's headers and whatever
+# they need beyond the image wait as .debs in /opt/vpd/second-headers, so
+# that the guest can install them offline and
 # see DKMS build for a kernel that gained headers.
 #
 #   image_build NAME SECOND build (once; cached in $VPD_CACHE/images/) the
@@ -24,17 +25,29 @@ _VPD_IMAGE_SH=1
 # shellcheck source=kernels.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/kernels.sh"
 
-VPD_IMAGE_SUITE=bookworm
+# openssl: DKMS makes its module signing key with it (Secure Boot).
 VPD_IMAGE_PKGS=(systemd-sysv udev kmod dkms gcc make libc6-dev driverctl
-	apt ca-certificates util-linux)
+	apt ca-certificates util-linux openssl)
+
+# image_suite NAME SECOND: the Debian release of the image (bookworm or
+# trixie): that of both kernels' suites.
+image_suite() {
+	local a b
+	a=$(kernel_chroot_suite "$1") || exit 1
+	b=$(kernel_chroot_suite "$2") || exit 1
+	[[ $a == "$b" && $a != sid ]] ||
+		die "image: $1 ($a) and $2 ($b) must be kernels of one stable release"
+	echo "$a"
+}
 
 # The recipe (this file) is part of the name: changing it makes a new image.
 image_dir() {
-	local a b recipe
+	local a b recipe suite
+	suite=$(image_suite "$1" "$2") || exit 1
 	a=$(kernel_kver "$1") || exit 1
 	b=$(kernel_kver "$2") || exit 1
 	recipe=$(sha256sum "${BASH_SOURCE[0]}" | cut -c1-8)
-	echo "$VPD_CACHE/images/$VPD_IMAGE_SUITE-$a+$b-$recipe"
+	echo "$VPD_CACHE/images/$suite-$a+$b-$recipe"
 }
 
 _image_guest_files() {
@@ -86,41 +99,40 @@ _image_install() {
 
 image_build() {
 	[[ $# -eq 2 ]] || die "usage: image_build NAME SECOND"
-	local kver kver2 suite suite2 dir tmp logf root
+	local kver kver2 suite suite2 dir tmp logf root rel
 	local k="signed-by=/usr/share/keyrings/debian-archive-keyring.gpg"
 	kver=$(kernel_kver "$1") || exit 1
 	kver2=$(kernel_kver "$2") || exit 1
 	suite=$(kernel_suite "$1") || exit 1
 	suite2=$(kernel_suite "$2") || exit 1
-	[[ $suite == "$VPD_IMAGE_SUITE"* && $suite2 == "$VPD_IMAGE_SUITE"* ]] ||
-		die "image_build: $1 ($suite) and $2 ($suite2) must both be $VPD_IMAGE_SUITE kernels"
+	rel=$(image_suite "$1" "$2") || exit 1
 	dir=$(image_dir "$1" "$2")
 	[[ -f $dir/complete ]] && return 0
 	need_root "building the guest image"
 	host_apt_install debootstrap debian-archive-keyring e2fsprogs
 	mkdir -p "$VPD_CACHE/images"
-	vpd_lock "image-$VPD_IMAGE_SUITE"
+	vpd_lock "image-$rel"
 	if [[ -f $dir/complete ]]; then
-		vpd_unlock "image-$VPD_IMAGE_SUITE"
+		vpd_unlock "image-$rel"
 		return 0
 	fi
 	# One image at a time: those of other kernels or recipes go.
-	rm -rf -- "$VPD_CACHE/images/$VPD_IMAGE_SUITE"-*
+	rm -rf -- "$VPD_CACHE/images/$rel"-*
 	tmp=$(mktemp -d "$dir.tmp.XXXXXX")
 	root=$tmp/root
 	logf=$tmp.log
-	log "building the $VPD_IMAGE_SUITE guest image with $kver and $kver2 (a few minutes), log: $logf"
+	log "building the $rel guest image with $kver and $kver2 (a few minutes), log: $logf"
 	if ! debootstrap --variant=minbase --include="$(IFS=,; echo "${VPD_IMAGE_PKGS[*]}")" \
 		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-		"$VPD_IMAGE_SUITE" "$root" "$VPD_DEBIAN_MIRROR" >"$logf" 2>&1; then
+		"$rel" "$root" "$VPD_DEBIAN_MIRROR" >"$logf" 2>&1; then
 		tail -n 20 "$logf" >&2
 		rm -rf -- "$tmp"
 		die "debootstrap failed (log: $logf)"
 	fi
 	cat >"$root/etc/apt/sources.list" <<-EOS
-		deb [$k] $VPD_DEBIAN_MIRROR $VPD_IMAGE_SUITE main
-		deb [$k] $VPD_DEBIAN_SECURITY_MIRROR $VPD_IMAGE_SUITE-security main
-		deb [$k] $VPD_DEBIAN_MIRROR $VPD_IMAGE_SUITE-backports main
+		deb [$k] $VPD_DEBIAN_MIRROR $rel main
+		deb [$k] $VPD_DEBIAN_SECURITY_MIRROR $rel-security main
+		deb [$k] $VPD_DEBIAN_MIRROR $rel-backports main
 	EOS
 	# As Debian's container images do: dpkg skips its per-file fsync,
 	# which costs a journal commit per file in the guest under TCG (the
@@ -159,7 +171,7 @@ image_build() {
 	date -u +%FT%TZ >"$tmp/complete"
 	mv -T -- "$tmp" "$dir"
 	rm -f -- "$logf"
-	vpd_unlock "image-$VPD_IMAGE_SUITE"
+	vpd_unlock "image-$rel"
 	log "guest image ready: $dir"
 }
 
