@@ -17,41 +17,15 @@
 #include <asm/processor.h>
 #endif
 
-/*
- * Host bridges that forward P2P traffic between their root ports: the
- * kernel's pci_p2pdma_whitelist[] as of Linux 7.3 (drivers/pci/p2pdma.c),
- * with numeric IDs because older pci_ids.h lack some of the names.
- */
+/* The host bridges known to forward P2P traffic (src/p2p-host-bridges.h). */
 static const struct vpd_host_bridge {
 	unsigned short vendor;
 	unsigned int device;
 	bool same_bridge_only;
 } vpd_p2p_host_bridges[] = {
-	{ PCI_VENDOR_ID_INTEL, 0x3c00, true },	/* Xeon E5 / Core i7 */
-	{ PCI_VENDOR_ID_INTEL, 0x3c01, true },
-	{ PCI_VENDOR_ID_INTEL, 0x2f00, true },	/* Xeon E5 v3 / E7 v3 */
-	{ PCI_VENDOR_ID_INTEL, 0x2f01, true },
-	{ PCI_VENDOR_ID_INTEL, 0x2030, false },	/* Skylake-E */
-	{ PCI_VENDOR_ID_INTEL, 0x2031, false },
-	{ PCI_VENDOR_ID_INTEL, 0x2032, false },
-	{ PCI_VENDOR_ID_INTEL, 0x2033, false },
-	{ PCI_VENDOR_ID_INTEL, 0x2020, false },
-	{ PCI_VENDOR_ID_INTEL, 0x09a2, false },
-	{ PCI_VENDOR_ID_INTEL, 0x0b25, false },	/* DSA (Sapphire Rapids) */
-	{ PCI_VENDOR_ID_INTEL, 0x0cfe, false },	/* IAX (Sapphire Rapids) */
-	{ PCI_VENDOR_ID_INTEL, 0x11fb, false },	/* DSA (Granite Rapids-D) */
-	{ PCI_VENDOR_ID_INTEL, 0x1212, false },	/* DSA (Diamond Rapids) */
-	{ PCI_VENDOR_ID_INTEL, 0x1216, false },	/* IAA (Diamond Rapids) */
-	{ PCI_VENDOR_ID_INTEL, 0x4940, false },	/* QAT 4xxx */
-	{ PCI_VENDOR_ID_INTEL, 0x4942, false },	/* QAT 401xx */
-	{ PCI_VENDOR_ID_INTEL, 0x4944, false },	/* QAT 402xx */
-	{ PCI_VENDOR_ID_INTEL, 0x4946, false },	/* QAT 420xx */
-	{ PCI_VENDOR_ID_INTEL, 0x4948, false },	/* QAT 6xxx */
-	{ 0x1ae0 /* Google */, PCI_ANY_ID, false },
-	{ PCI_VENDOR_ID_NVIDIA, 0x2f95, false },	/* NVIDIA CPUs */
-	{ PCI_VENDOR_ID_NVIDIA, 0x2f96, false },
-	{ PCI_VENDOR_ID_NVIDIA, 0x2f97, false },
-	{ PCI_VENDOR_ID_NVIDIA, 0x2f98, false },
+#define VPD_HOST_BRIDGE(v, d, same) { v, d, same },
+#include "p2p-host-bridges.h"
+#undef VPD_HOST_BRIDGE
 	{}
 };
 
@@ -91,7 +65,7 @@ static bool vpd_host_bridge_forwards(struct pci_dev *pdev, bool same_bridge)
 
 	for (hb = vpd_p2p_host_bridges; hb->vendor; hb++) {
 		if (root->vendor != hb->vendor ||
-		    (hb->device != PCI_ANY_ID && root->device != hb->device))
+		    (hb->device != VPD_ANY_DEVICE && root->device != hb->device))
 			continue;
 		return same_bridge || !hb->same_bridge_only;
 	}

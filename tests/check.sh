@@ -104,6 +104,7 @@ run style.sh
 run build.sh "${kernels[@]}" ${headers_only[@]+"${headers_only[@]}"}
 run dkms.sh "${kernels[@]}"
 run packages.sh
+run tools.sh
 # Built from Debian's linux-source with lockdep, KASAN and the DMA-API
 # checker (tests/kernel-debug.config; about 7 minutes on 2 cores, cached),
 # while the guests below run.
