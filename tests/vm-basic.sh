@@ -29,6 +29,7 @@ for k in "${kernels[@]}"; do
 	vm_boot "$k" "$run/$k-initrd" "$run/$k-console.log" || true
 	vm_results "$k" "$run/$k-console.log"
 	vm_console_clean "$k" "$run/$k-console.log"
+	vm_keep_log "$run/$k-console.log"
 done
 
 t_done

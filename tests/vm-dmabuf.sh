@@ -5,8 +5,10 @@
 # (q35, intel-iommu) with the module and the test importer
 # (tests/kmod/vpd-edu-importer, edu as a P2P DMA initiator) and runs the
 # 7x-dmabuf-* guest cases: P2P DMA into ivshmem and NVMe CMB dma-bufs,
-# importer refusals, the errno table, revoke interlocks, stale IOVAs and
-# 1000 dma-bufs.  After each boot the host checks that the marker the guest
+# importer refusals, the errno table, revoke interlocks, stale IOVAs,
+# 1000 dma-bufs, vfio-dmabuf doctor against the module's own path, and the
+# vfio-dmabuf tool (78-dmabuf-tools: list, export --exec and --serve).
+# After each boot the host checks that the marker the guest
 # DMA'd into ivshmem's BAR is in the ivshmem backing file.
 #
 # Kernels with the in-tree exporter (7.x) boot twice: once with stock

@@ -13,6 +13,9 @@
 #     reach vfio_pci_core, and the variant beside it;
 #   - 66-dropin-dpdk: Debian's dpdk-testpmd probes and starts the e1000 on
 #     the drop-in, and probes nothing on the variant;
+#   - 67-dropin-spdk: examples/spdk-cmb-dmabuf, a DPDK process, hands a CMB
+#     slice to the test importer and resets the controller under it; its
+#     --ibv path on Soft-RoCE (rxe) says the provider has no dma-buf MRs;
 #   - the whole dma-buf suite (7x-dmabuf-*) with the drop-in as exporter,
 #     and the host-side check of the P2P marker in ivshmem's backing file.
 # Results are named KERNEL-dropin/....  Usage: tests/vm-dropin.sh [KERNEL...]
@@ -54,6 +57,10 @@ for k in "${kernels[@]}"; do
 	vpd_guest_stage_dropin "$k" "$stage"
 	vpd_guest_stage_dpdk "$stage"
 	cp "$VPD_TESTS_DIR"/guest/dropin/*.sh "$stage/tests/cases/"
+	# Soft-RoCE (rxe on a dummy netdev) for the SPDK example's --ibv.
+	# rxe computes its ICRC with the kernel's crc32 shash (-ENOENT from
+	# rdma link add without it).
+	VPD_VM_OPTIONAL_MODULES+=(rdma_rxe ib_uverbs dummy crc32_generic)
 	vm_initramfs "$k" "$run/$k-initrd" "$stage"
 
 	log=$run/$label-console.log

@@ -114,6 +114,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 #include <linux/pci_regs.h>
@@ -124,6 +125,7 @@
 #include <uapi/linux/vfio-pci-dmabuf.h>
 
 #include "vpd-edu-importer.h"
+#include "vfio-dmabuf.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PCI_SLOT(devfn)	(((devfn) >> 3) & 0x1f)
@@ -235,71 +237,38 @@ struct vdev {
 	uint64_t map_len;
 };
 
-static int group_id(const char *bdf)
+/* The library's fd, as a copy of the test's own (-1 and errno on failure). */
+static int vdev_dup(int fd)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = '\0';
-	base = strrchr(link, '/');
-	return atoi(base ? base + 1 : link);
+	return fd < 0 ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
 }
 
-/* 0, or -1 with the failing step in msg. */
+/*
+ * 0, or -1 with the failing step in msg.  libvfio-dmabuf opens the group
+ * (noiommu-N in vfio's noiommu mode) and its container; the tests close
+ * these fds one by one, so they keep copies and the library's handle goes.
+ */
 static int vdev_open(struct vdev *d, const char *bdf, char *msg, size_t len)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[64];
+	struct vfio_dmabuf_dev *h;
 	unsigned int i;
-	int id;
+	int ret;
 
 	memset(d, 0, sizeof(*d));
 	d->container = d->group = d->fd = -1;
 	snprintf(d->bdf, sizeof(d->bdf), "%s", bdf);
-	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (d->container < 0) {
-		snprintf(msg, len, "open /dev/vfio/vfio: %s", errname(errno));
+	ret = vfio_dmabuf_open(bdf, VFIO_DMABUF_OPEN_LEGACY, &h);
+	if (ret) {
+		snprintf(msg, len, "%s", vfio_dmabuf_last_error());
 		return -1;
 	}
-	id = group_id(bdf);
-	if (id < 0) {
-		snprintf(msg, len, "%s: no iommu_group", bdf);
-		return -1;
-	}
-	/* No IOMMU (vfio enable_unsafe_noiommu_mode): noiommu-N, no type1. */
-	snprintf(path, sizeof(path), "/dev/vfio/noiommu-%d", id);
-	if (access(path, F_OK)) {
-		snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-		d->noiommu = false;
-	} else {
-		d->noiommu = true;
-	}
-	d->group = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group < 0) {
-		snprintf(msg, len, "open %s: %s", path, errname(errno));
-		return -1;
-	}
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status) < 0 ||
-	    !(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		snprintf(msg, len, "group %d not viable", id);
-		return -1;
-	}
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0 ||
-	    ioctl(d->container, VFIO_SET_IOMMU, d->noiommu ?
-		  VFIO_NOIOMMU_IOMMU : VFIO_TYPE1v2_IOMMU) < 0) {
-		snprintf(msg, len, "container setup: %s", errname(errno));
-		return -1;
-	}
-	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, bdf);
-	if (d->fd < 0) {
-		snprintf(msg, len, "VFIO_GROUP_GET_DEVICE_FD(%s): %s", bdf,
-			 errname(errno));
+	d->container = vdev_dup(vfio_dmabuf_dev_container_fd(h));
+	d->group = vdev_dup(vfio_dmabuf_dev_group_fd(h));
+	d->fd = vdev_dup(vfio_dmabuf_dev_fd(h));
+	d->noiommu = vfio_dmabuf_dev_noiommu(h);
+	vfio_dmabuf_close(h);
+	if (d->container < 0 || d->group < 0 || d->fd < 0) {
+		snprintf(msg, len, "F_DUPFD_CLOEXEC: %s", errname(errno));
 		return -1;
 	}
 	for (i = 0; i < VFIO_PCI_NUM_REGIONS; i++) {
@@ -439,10 +408,13 @@ static int dmabuf_req(int fd, uint32_t flags, uint32_t region,
 			     nr_ranges, r, nr_copy);
 }
 
+/* A well-formed export goes through the library, as a user's would. */
 static int dmabuf_get(struct vdev *d, uint32_t region,
 		      const struct vfio_region_dma_range *r, uint32_t n)
 {
-	return dmabuf_req(d->fd, VFIO_DEVICE_FEATURE_GET, region, 0, n, r, n);
+	return vfio_dmabuf_export(d->fd, region,
+				  (const struct vfio_dmabuf_range *)r, n,
+				  O_CLOEXEC | O_RDWR);
 }
 
 /*
@@ -3286,6 +3258,318 @@ out:
 	return 0;
 }
 
+/* ------------------------------------------------------ the module's path */
+
+/*
+ * dmabuf-test path: how the module let the importer reach the BAR, from
+ * what the map gives: EINVAL (none), the BAR's bus addresses (bus-address:
+ * x86 bus and CPU addresses are the same), or anything else (host-bridge:
+ * IOVAs of the importer's IOMMU domain).  One line "VPD-PATH: WORD", for
+ * the guest case to compare with vfio-dmabuf doctor's verdict.  Without an
+ * IOMMU a host-bridge mapping holds bus addresses too: there only a host
+ * bridge that does not forward (the rig's Intel model) tells them apart.
+ */
+static int cmd_path(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0, PAGE } } };
+	struct vpd_imp_map m;
+	uint64_t start = 0, end = 0;
+	struct setup t;
+	char msg[400] = "";
+	const char *path;
+	int ret;
+
+	ret = bar_phys(bdf, bar, &start, &end);
+	if (ret) {
+		FAIL(name, "%s BAR%u resource: %s", bdf, bar, errname(-ret));
+		return 0;
+	}
+	if (setup(&t, bdf, bar, &s, false, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	memset(&m, 0, sizeof(m));
+	ret = imp_map(&m);
+	if (ret == -EINVAL)
+		path = "none";
+	else if (ret)
+		path = NULL;
+	else if (m.nents && m.segs[0].addr == start)
+		path = "bus-address";
+	else
+		path = "host-bridge";
+	if (!path) {
+		FAIL(name, "map: %s (neither a mapping nor EINVAL)", errname(-ret));
+		goto out;
+	}
+	if (!ret)
+		print_map(name, &m);
+	printf("VPD-PATH: %s\n", path);
+	PASS(name);
+out:
+	teardown(&t);
+	return 0;
+}
+
+/* -------------------------------------------------- a dma-buf from elsewhere */
+
+/* The pattern examples/spdk-cmb-dmabuf.c checks: byte at dma-buf offset pos. */
+static uint8_t peer_pattern(unsigned int seed, uint64_t pos)
+{
+	return (uint8_t)(seed * 131 + pos * 7 + (pos >> 8));
+}
+
+/* DMA-write the pattern into the mapped dma-buf at off (len <= 2048). */
+static int peer_write(unsigned int seed, uint64_t off, uint64_t len)
+{
+	uint8_t buf[VPD_IMP_DMA_MAX];
+	uint64_t i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = peer_pattern(seed, off + i);
+	return imp_dma(VPD_IMP_DMA_WRITE, off, buf, len);
+}
+
+/* Write, then read back through the importer: the bytes must agree. */
+static int peer_roundtrip(unsigned int seed, uint64_t off, uint64_t len,
+			  char *msg, size_t mlen)
+{
+	uint8_t back[VPD_IMP_DMA_MAX];
+	uint64_t i;
+	int ret;
+
+	ret = peer_write(seed, off, len);
+	if (!ret)
+		ret = imp_dma(VPD_IMP_DMA_READ, off, back, len);
+	if (ret) {
+		snprintf(msg, mlen, "DMA at 0x%llx: %s", (unsigned long long)off,
+			 errname(-ret));
+		return -1;
+	}
+	for (i = 0; i < len; i++)
+		if (back[i] != peer_pattern(seed, off + i)) {
+			snprintf(msg, mlen, "read back 0x%02x at 0x%llx, wrote 0x%02x",
+				 back[i], (unsigned long long)(off + i),
+				 peer_pattern(seed, off + i));
+			return -1;
+		}
+	return 0;
+}
+
+/* Attach and map a dma-buf somebody else exported; its size is len. */
+static int peer_import(int dbfd, char *msg, size_t mlen)
+{
+	int ret = imp_attach(dbfd, VPD_IMP_DYNAMIC);
+
+	if (!ret)
+		ret = imp_map(NULL);
+	if (ret)
+		snprintf(msg, mlen, "attach and map: %s: %s", errname(-ret),
+			 vfio_dmabuf_explain(VFIO_DMABUF_OP_IMPORT, ret));
+	return ret;
+}
+
+/* Connect to a unix socket and receive one fd and the line sent with it. */
+static int peer_connect(const char *path, int *dbfd, char *hello, size_t hlen,
+			char *msg, size_t mlen)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { hello, hlen - 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = control, .msg_controllen = sizeof(control),
+	};
+	struct cmsghdr *c;
+	long deadline = now_ms() + WAIT_MS;
+	ssize_t n;
+	int sock;
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* The server may still be starting: bounded retries. */
+	while (sock >= 0 && connect(sock, (struct sockaddr *)&sa, sizeof(sa))) {
+		if ((errno != ENOENT && errno != ECONNREFUSED) ||
+		    now_ms() > deadline) {
+			snprintf(msg, mlen, "connect %s: %s", path, errname(errno));
+			close(sock);
+			return -1;
+		}
+		nap_ms(20);
+	}
+	if (sock < 0) {
+		snprintf(msg, mlen, "socket: %s", errname(errno));
+		return -1;
+	}
+	n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (!c || c->cmsg_type != SCM_RIGHTS) {
+		snprintf(msg, mlen, "no fd received from %s (%zd bytes)", path, n);
+		close(sock);
+		return -1;
+	}
+	memcpy(dbfd, CMSG_DATA(c), sizeof(int));
+	hello[n] = '\0';
+	hello[strcspn(hello, "\n")] = '\0';
+	return sock;
+}
+
+/* One request line to examples/spdk-cmb-dmabuf, its answer in reply. */
+static int peer_ask(int sock, const char *req, char *reply, size_t rlen)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	if (send(sock, req, strlen(req), MSG_NOSIGNAL) < 0)
+		return -errno;
+	while (got < rlen - 1) {
+		n = recv(sock, reply + got, 1, 0);
+		if (n <= 0)
+			return n ? -errno : -EPIPE;
+		if (reply[got++] == '\n')
+			break;
+	}
+	reply[got] = '\0';
+	return strncmp(reply, "ok", 2) ? -EIO : 0;
+}
+
+/*
+ * dmabuf-test cmb-peer NAME SOCKET: the importer side of the SPDK path.
+ * The DPDK process (examples/spdk-cmb-dmabuf --serve) sends the CMB
+ * dma-buf; edu DMA-writes patterns that the example checks through its own
+ * mmap of the BAR; the example's VFIO_DEVICE_RESET must revoke the
+ * mapping, and a new mapping must take DMA that the example sees.
+ *   NAME.dma         the first writes land in the BAR
+ *   NAME.reset       the reset revoked the importer
+ *   NAME.remap       mapped again after the reset, DMA lands again
+ */
+static int cmd_cmb_peer(const char *name, const char *path)
+{
+	struct vpd_imp_status s0, s1;
+	char msg[400] = "", hello[128] = "", req[96], reply[160];
+	unsigned long long len = 0;
+	int sock, dbfd = -1, ret;
+	unsigned int bar;
+
+	sock = peer_connect(path, &dbfd, hello, sizeof(hello), msg, sizeof(msg));
+	if (sock < 0) {
+		FAIL(tname(name, "dma"), "%s", msg);
+		return 0;
+	}
+	printf("# %s: received \"%s\"\n", name, hello);
+	if (sscanf(hello, "cmb %*s %u %llu", &bar, &len) != 2 || len < 0x2000) {
+		FAIL(tname(name, "dma"), "unexpected greeting \"%s\"", hello);
+		goto out;
+	}
+	if (peer_import(dbfd, msg, sizeof(msg)) ||
+	    peer_roundtrip(1, 0, 0x800, msg, sizeof(msg)) ||
+	    peer_roundtrip(1, len - 0x400, 0x400, msg, sizeof(msg))) {
+		FAIL(tname(name, "dma"), "%s", msg);
+		goto out;
+	}
+	snprintf(req, sizeof(req), "check 1 0 800\n");
+	ret = peer_ask(sock, req, reply, sizeof(reply));
+	if (!ret) {
+		snprintf(req, sizeof(req), "check 1 %llx 400\n", len - 0x400);
+		ret = peer_ask(sock, req, reply, sizeof(reply));
+	}
+	if (ret) {
+		FAIL(tname(name, "dma"), "%s -> %s", strtok(req, "\n"),
+		     ret == -EIO ? reply : errname(-ret));
+		goto out;
+	}
+	PASS(tname(name, "dma"));
+
+	imp_status(&s0);
+	ret = peer_ask(sock, "reset\n", reply, sizeof(reply));
+	imp_status(&s1);
+	if (ret || s1.invalidations <= s0.invalidations || s1.mapped) {
+		FAIL(tname(name, "reset"), "reset: %s; revoke callbacks %llu -> %llu, mapped %u",
+		     ret == -EIO ? reply : ret ? errname(-ret) : "ok",
+		     (unsigned long long)s0.invalidations,
+		     (unsigned long long)s1.invalidations, s1.mapped);
+		goto out;
+	}
+	PASS(tname(name, "reset"));
+
+	ret = imp_map(NULL);
+	if (ret || peer_write(2, 0x1000, 0x800)) {
+		FAIL(tname(name, "remap"), "map after the reset: %s",
+		     errname(-ret));
+		goto out;
+	}
+	ret = peer_ask(sock, "check 2 1000 800\n", reply, sizeof(reply));
+	if (ret)
+		FAIL(tname(name, "remap"), "check 2 1000 800 -> %s",
+		     ret == -EIO ? reply : errname(-ret));
+	else
+		PASS(tname(name, "remap"));
+out:
+	imp(VPD_IMP_DETACH, NULL);
+	if (dbfd >= 0)
+		close(dbfd);
+	close(sock);
+	return 0;
+}
+
+/*
+ * dmabuf-test sock-peer NAME SOCKET / fd-peer NAME: a dma-buf from
+ * vfio-dmabuf export (--serve SOCKET, or --exec with $VFIO_DMABUF_FD)
+ * takes DMA that reads back the same through the importer.
+ */
+static void peer_check(const char *name, int dbfd)
+{
+	struct stat sb;
+	char msg[400] = "";
+	off_t size;
+
+	size = lseek(dbfd, 0, SEEK_END);
+	if (fstat(dbfd, &sb) || size < 0x1000) {
+		FAIL(name, "fd %d is no dma-buf of a page or more (size %lld)",
+		     dbfd, (long long)size);
+		return;
+	}
+	if (peer_import(dbfd, msg, sizeof(msg)) ||
+	    peer_roundtrip(3, 0, 0x800, msg, sizeof(msg)) ||
+	    peer_roundtrip(3, size - 0x400, 0x400, msg, sizeof(msg)))
+		FAIL(name, "%s", msg);
+	else
+		PASS(name);
+	imp(VPD_IMP_DETACH, NULL);
+}
+
+static int cmd_sock_peer(const char *name, const char *path)
+{
+	char msg[400] = "", hello[128] = "";
+	int sock, dbfd = -1;
+
+	sock = peer_connect(path, &dbfd, hello, sizeof(hello), msg, sizeof(msg));
+	if (sock < 0) {
+		FAIL(name, "%s", msg);
+		return 0;
+	}
+	printf("# %s: received \"%s\"\n", name, hello);
+	if (strncmp(hello, "vfio-dmabuf ", 12))
+		FAIL(name, "unexpected greeting \"%s\"", hello);
+	else
+		peer_check(name, dbfd);
+	close(dbfd);
+	close(sock);
+	return 0;
+}
+
+static int cmd_fd_peer(const char *name)
+{
+	const char *env = getenv("VFIO_DMABUF_FD");
+	int fd = env ? atoi(env) : -1;
+
+	if (!env || fcntl(fd, F_GETFD) < 0)
+		FAIL(name, "no inherited dma-buf: VFIO_DMABUF_FD=%s", env ? env : "(unset)");
+	else
+		peer_check(name, fd);
+	return 0;
+}
+
 /* ---------------------------------------------------------------- stress */
 
 struct stress {
@@ -4242,7 +4526,11 @@ static int usage(void)
 		"       dmabuf-test late-fence NAME BDF BAR\n"
 		"       dmabuf-test orphan NAME BDF BAR SIBLING_BDF\n"
 		"       dmabuf-test fuzz NAME BDF BAR SEED SECONDS\n"
-		"       dmabuf-test failnth NAME BDF BAR\n");
+		"       dmabuf-test failnth NAME BDF BAR\n"
+		"       dmabuf-test path NAME BDF BAR\n"
+		"       dmabuf-test cmb-peer NAME SOCKET\n"
+		"       dmabuf-test sock-peer NAME SOCKET\n"
+		"       dmabuf-test fd-peer NAME\n");
 	return 2;
 }
 
@@ -4316,6 +4604,14 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "fuzz") && argc == 7)
 		ret = cmd_fuzz(argv[2], argv[3], atoi(argv[4]),
 			       strtoull(argv[5], NULL, 0), atoi(argv[6]));
+	else if (!strcmp(cmd, "path") && argc == 5)
+		ret = cmd_path(argv[2], argv[3], atoi(argv[4]));
+	else if (!strcmp(cmd, "cmb-peer") && argc == 4)
+		ret = cmd_cmb_peer(argv[2], argv[3]);
+	else if (!strcmp(cmd, "sock-peer") && argc == 4)
+		ret = cmd_sock_peer(argv[2], argv[3]);
+	else if (!strcmp(cmd, "fd-peer") && argc == 3)
+		ret = cmd_fd_peer(argv[2]);
 	else if (!strcmp(cmd, "failnth") && argc == 5)
 		ret = cmd_failnth(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "stress") && argc >= 5 && argc <= 7)

@@ -19,7 +19,6 @@
  * Built on bookworm against 6.1 uAPI headers; newer uAPI is defined below.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -40,37 +39,13 @@
 #include <linux/types.h>
 #include <linux/vfio.h>
 
-/* VFIO device cdev (6.6) */
-#ifndef VFIO_DEVICE_BIND_IOMMUFD
-struct vfio_device_bind_iommufd {
-	__u32 argsz;
-	__u32 flags;
-	__s32 iommufd;
-	__u32 out_devid;
-};
-#define VFIO_DEVICE_BIND_IOMMUFD	_IO(VFIO_TYPE, VFIO_BASE + 18)
-#endif
-#ifndef VFIO_DEVICE_ATTACH_IOMMUFD_PT
-struct vfio_device_attach_iommufd_pt {
-	__u32 argsz;
-	__u32 flags;
-	__u32 pt_id;
-};
-#define VFIO_DEVICE_ATTACH_IOMMUFD_PT	_IO(VFIO_TYPE, VFIO_BASE + 19)
-#endif
+#include "vfio-dmabuf.h"
 
-/* iommufd (6.2); bookworm's linux-libc-dev has no linux/iommufd.h at all */
+/* iommufd (6.2) DMA mapping; bookworm's linux-libc-dev has no linux/iommufd.h */
 #ifndef IOMMUFD_TYPE
 #define IOMMUFD_TYPE			(';')
-#define IOMMUFD_CMD_IOAS_ALLOC		0x81
 #define IOMMUFD_CMD_IOAS_MAP		0x85
 #define IOMMUFD_CMD_IOAS_UNMAP		0x86
-struct iommu_ioas_alloc {
-	__u32 size;
-	__u32 flags;
-	__u32 out_ioas_id;
-};
-#define IOMMU_IOAS_ALLOC	_IO(IOMMUFD_TYPE, IOMMUFD_CMD_IOAS_ALLOC)
 struct iommu_ioas_map {
 	__u32 size;
 	__u32 flags;
@@ -146,6 +121,7 @@ struct known_dev;
 
 struct dev {
 	const char *bdf;
+	struct vfio_dmabuf_dev *h;	/* libvfio-dmabuf's handle */
 	int container;			/* legacy path */
 	int group;
 	int iommufd;			/* cdev path */
@@ -469,22 +445,6 @@ static const char *wait_eventfd(int efd, int timeout_ms)
 
 /* ------------------------------------------------------------ opening */
 
-static int sysfs_group_id(const char *bdf)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	const char *base;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group",
-		 bdf);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n < 0)
-		return -1;
-	link[n] = '\0';
-	base = strrchr(link, '/');
-	return atoi(base ? base + 1 : link);
-}
-
 static const char *const ext_names[] = {
 	[VFIO_TYPE1_IOMMU] = "TYPE1",
 	[VFIO_SPAPR_TCE_IOMMU] = "SPAPR_TCE",
@@ -603,69 +563,46 @@ static const struct dma_ops type1_ops = {
 };
 
 /*
- * The legacy path. With verbose, prints the container part of the report.
- * On failure prints the failing step to stderr and returns -1.
+ * What a fresh container reports before a group joins it: the same answers
+ * as the device's container gave before VFIO_SET_IOMMU.
  */
-static int open_legacy(struct dev *d, bool verbose)
+static int report_unset_container(void)
 {
-	struct vfio_group_status status = { .argsz = sizeof(status) };
-	char path[64];
-	int id, ret;
+	int c = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC), ret;
 
-	d->container = open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
-	if (d->container < 0) {
+	if (c < 0) {
 		fprintf(stderr, "open /dev/vfio/vfio: %s\n", errname(errno));
 		return -1;
 	}
-	if (verbose) {
-		ret = ioctl(d->container, VFIO_GET_API_VERSION);
-		if (ret < 0)
-			printf("container.api_version: %s\n", errname(errno));
-		else
-			printf("container.api_version: %d\n", ret);
-		report_extensions(d->container, "unset");
-	}
+	ret = ioctl(c, VFIO_GET_API_VERSION);
+	if (ret < 0)
+		printf("container.api_version: %s\n", errname(errno));
+	else
+		printf("container.api_version: %d\n", ret);
+	report_extensions(c, "unset");
+	close(c);
+	return 0;
+}
 
-	id = sysfs_group_id(d->bdf);
-	if (id < 0) {
-		fprintf(stderr, "%s: no iommu_group: %s\n", d->bdf,
-			errname(errno));
+/*
+ * The legacy path, opened by libvfio-dmabuf. With verbose, prints the
+ * container part of the report. On failure prints the failing step to
+ * stderr and returns -1.
+ */
+static int open_legacy(struct dev *d, bool verbose)
+{
+	if (verbose && report_unset_container())
+		return -1;
+	if (vfio_dmabuf_open(d->bdf, VFIO_DMABUF_OPEN_LEGACY, &d->h)) {
+		fprintf(stderr, "%s\n", vfio_dmabuf_last_error());
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/dev/vfio/%d", id);
-	d->group = open(path, O_RDWR | O_CLOEXEC);
-	if (d->group < 0) {
-		fprintf(stderr, "open %s: %s\n", path, errname(errno));
-		return -1;
-	}
-	if (ioctl(d->group, VFIO_GROUP_GET_STATUS, &status) < 0) {
-		fprintf(stderr, "VFIO_GROUP_GET_STATUS: %s\n", errname(errno));
-		return -1;
-	}
-	if (!(status.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		fprintf(stderr, "group %d is not viable (flags 0x%x)\n", id,
-			status.flags);
-		return -1;
-	}
-	if (ioctl(d->group, VFIO_GROUP_SET_CONTAINER, &d->container) < 0) {
-		fprintf(stderr, "VFIO_GROUP_SET_CONTAINER: %s\n",
-			errname(errno));
-		return -1;
-	}
-	if (ioctl(d->container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0) {
-		fprintf(stderr, "VFIO_SET_IOMMU(TYPE1v2): %s\n",
-			errname(errno));
-		return -1;
-	}
+	d->container = vfio_dmabuf_dev_container_fd(d->h);
+	d->group = vfio_dmabuf_dev_group_fd(d->h);
+	d->fd = vfio_dmabuf_dev_fd(d->h);
 	if (verbose) {
 		report_extensions(d->container, "set");
 		report_type1_info(d->container);
-	}
-	d->fd = ioctl(d->group, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
-	if (d->fd < 0) {
-		fprintf(stderr, "VFIO_GROUP_GET_DEVICE_FD(%s): %s\n", d->bdf,
-			errname(errno));
-		return -1;
 	}
 	d->dma = &type1_ops;
 	return 0;
@@ -713,13 +650,9 @@ static const struct dma_ops iommufd_ops = {
  * Where the cdev path is missing, say why and return 77 (the automake
  * "skipped" status); the caller exits with it.
  */
-static int cdev_path(const char *bdf, char *path, size_t len)
+static int cdev_unavailable(void)
 {
-	char dir[PATH_MAX];
-	struct dirent *e;
 	struct stat sb;
-	DIR *dp;
-	int ret = 1;
 
 	if (stat("/dev/vfio/devices", &sb) < 0) {
 		printf("report-cdev unavailable: /dev/vfio/devices: %s (kernel without CONFIG_VFIO_DEVICE_CDEV?)\n",
@@ -731,85 +664,36 @@ static int cdev_path(const char *bdf, char *path, size_t len)
 		       errname(errno));
 		return 77;
 	}
-	/* /sys/bus/pci/devices/BDF/vfio-dev/vfioN names the cdev */
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	dp = opendir(dir);
-	if (!dp) {
-		fprintf(stderr, "%s: %s (not bound to a VFIO driver?)\n", dir,
-			errname(errno));
-		return 1;
-	}
-	while ((e = readdir(dp))) {
-		if (strncmp(e->d_name, "vfio", 4))
-			continue;
-		snprintf(path, len, "/dev/vfio/devices/%.32s", e->d_name);
-		ret = 0;
-		break;
-	}
-	closedir(dp);
-	if (ret)
-		fprintf(stderr, "%s: no vfioN entry\n", dir);
-	return ret;
+	return 0;
 }
 
+/* The cdev path, bound to a fresh iommufd and IOAS by libvfio-dmabuf. */
 static int open_cdev(struct dev *d, bool verbose)
 {
-	struct vfio_device_bind_iommufd bind = { .argsz = sizeof(bind) };
-	struct vfio_device_attach_iommufd_pt attach = {
-		.argsz = sizeof(attach),
-	};
-	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
-	char path[PATH_MAX];
-	int ret;
+	int ret = cdev_unavailable();
 
-	ret = cdev_path(d->bdf, path, sizeof(path));
 	if (ret)
 		return ret;
-	d->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (d->fd < 0) {
-		fprintf(stderr, "open %s: %s\n", path, errname(errno));
+	if (vfio_dmabuf_open(d->bdf, VFIO_DMABUF_OPEN_CDEV, &d->h)) {
+		fprintf(stderr, "%s\n", vfio_dmabuf_last_error());
 		return 1;
 	}
-	d->iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC);
-	if (d->iommufd < 0) {
-		fprintf(stderr, "open /dev/iommu: %s\n", errname(errno));
-		return 1;
-	}
-	bind.iommufd = d->iommufd;
-	if (ioctl(d->fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
-		fprintf(stderr, "VFIO_DEVICE_BIND_IOMMUFD: %s\n",
-			errname(errno));
-		return 1;
-	}
-	if (ioctl(d->iommufd, IOMMU_IOAS_ALLOC, &alloc) < 0) {
-		fprintf(stderr, "IOMMU_IOAS_ALLOC: %s\n", errname(errno));
-		return 1;
-	}
-	d->ioas_id = alloc.out_ioas_id;
-	attach.pt_id = d->ioas_id;
-	if (ioctl(d->fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &attach) < 0) {
-		fprintf(stderr, "VFIO_DEVICE_ATTACH_IOMMUFD_PT: %s\n",
-			errname(errno));
-		return 1;
-	}
+	d->fd = vfio_dmabuf_dev_fd(d->h);
+	d->iommufd = vfio_dmabuf_dev_iommufd(d->h);
+	d->ioas_id = vfio_dmabuf_dev_ioas(d->h);
 	/* Object ids come from a fresh iommufd context: deterministic. */
 	if (verbose)
 		printf("iommufd: bind ok devid=%u ioas=%u attach ok pt=%u\n",
-		       bind.out_devid, d->ioas_id, attach.pt_id);
+		       vfio_dmabuf_dev_devid(d->h), d->ioas_id, d->ioas_id);
 	d->dma = &iommufd_ops;
 	return 0;
 }
 
+/* Every fd is the library's. */
 static void close_dev(struct dev *d)
 {
-	if (d->fd >= 0)
-		close(d->fd);
-	if (d->group >= 0)
-		close(d->group);
-	if (d->container >= 0)
-		close(d->container);
-	if (d->iommufd >= 0)
-		close(d->iommufd);
+	vfio_dmabuf_close(d->h);
+	d->h = NULL;
 }
 
 /* ----------------------------------------------------- device information */

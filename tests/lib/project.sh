@@ -98,15 +98,19 @@ vpd_build_diagnostics() {
 	grep -E ':[0-9]+(:[0-9]+)?: (warning|error):' "$1" || true
 }
 
-# Static so that the busybox guest needs no libc.
+# Static so that the busybox guest needs no libc; libvfio-dmabuf compiled
+# in (its sources, as the archive holds them).
 vpd_guest_tools() {
-	local out=$1
+	local out=$1 lib=("$VPD_TOP"/src/lib/*.c)
 	mkdir -p "$out"
-	gcc -O2 -Wall -Wextra -Werror -static \
-		-o "$out/vfio-check" "$VPD_TESTS_DIR/guest/vfio-check.c"
+	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
+		-o "$out/vfio-check" "$VPD_TESTS_DIR/guest/vfio-check.c" "${lib[@]}"
 	gcc -O2 -Wall -Wextra -Werror -static -pthread -I"$VPD_TOP/include" \
 		-I"$VPD_TESTS_DIR/kmod" \
-		-o "$out/dmabuf-test" "$VPD_TESTS_DIR/guest/dmabuf-test.c"
+		-o "$out/dmabuf-test" "$VPD_TESTS_DIR/guest/dmabuf-test.c" "${lib[@]}"
+	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
+		-DVFD_VERSION='"test"' \
+		-o "$out/vfio-dmabuf" "$VPD_TOP/src/tools/vfio-dmabuf.c" "${lib[@]}"
 }
 
 vpd_guest_stage() {
@@ -175,27 +179,62 @@ _vpd_chroot_cp() {
 	cp -- "$1$(chroot "$1" readlink -f "$2")" "$3"
 }
 
+# vpd_build_example ROOT: make tools in a fresh copy of the tree under
+# ROOT's /tmp (a build chroot with libdpdk-dev), as a user would build the
+# example; prints that copy's path inside ROOT (the caller removes it).
+vpd_build_example() {
+	local root=$1 dir
+	chroot_apt_install "$root" libdpdk-dev libibverbs-dev pkg-config
+	dir=$(mktemp -d "$root/tmp/vpd-example.XXXXXX")
+	vpd_tree_copy "$dir"
+	if ! chroot "$root" make -C "${dir#"$root"}" tools CFLAGS="-O2 -g -Werror" \
+		>"$dir.log" 2>&1; then
+		cat "$dir.log" >&2
+		rm -rf -- "$dir" "$dir.log"
+		die "make tools against libdpdk-dev failed in $root"
+	fi
+	rm -f -- "$dir.log"
+	echo "${dir#"$root"}"
+}
+
 vpd_guest_stage_dpdk() {
-	local stage=$1 root pmddir m lib
+	local stage=$1 root pmddir m lib ex
 	# bookworm's DPDK 22.11 (ABI 23), taken from the bookworm build
 	# chroot (nothing is installed on the host), with its ldd closure.
 	root=$(kernel_chroot bookworm)
-	chroot_apt_install "$root" dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23
+	chroot_apt_install "$root" dpdk-dev librte-net-e1000-23 librte-mempool-ring23 librte-bus-pci23 \
+		ibverbs-providers iproute2
 	pmddir=$(chroot "$root" sh -c 'dirname "$(readlink -f /usr/lib/x86_64-linux-gnu/dpdk/pmds-*/librte_bus_pci.so)"')
 	mkdir -p "$stage/opt/dpdk/lib" "$stage/opt/dpdk/pmds" "$stage/lib64" "$stage/tests/bin"
 	cp "$root/usr/bin/dpdk-testpmd" "$stage/tests/bin/"
+	# examples/spdk-cmb-dmabuf, built there against Debian's libdpdk-dev
+	# (and libibverbs-dev, for --ibv) as a user would: make tools.
+	ex=$(vpd_build_example "$root")
+	cp "$root$ex/build/examples/spdk-cmb-dmabuf" "$stage/tests/bin/"
+	# Soft-RoCE for the example's --ibv: iproute2's rdma (rdma link add)
+	# and libibverbs' rxe provider, which it finds by its own paths.
+	cp "$root/usr/bin/rdma" "$stage/tests/bin/"
+	mkdir -p "$stage/etc/libibverbs.d" "$stage/usr/lib/x86_64-linux-gnu/libibverbs"
+	cp "$root/etc/libibverbs.d/rxe.driver" "$stage/etc/libibverbs.d/"
+	_vpd_chroot_cp "$root" /usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so \
+		"$stage/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so"
 	for m in "${VPD_DPDK_PMDS[@]}"; do
 		_vpd_chroot_cp "$root" "$pmddir/$m.so" "$stage/opt/dpdk/pmds/$m.so"
 	done
+	# The example links no bus: EAL loads the PCI bus with -d.
+	mkdir -p "$stage/opt/dpdk/bus"
+	_vpd_chroot_cp "$root" "$pmddir/librte_bus_pci.so" "$stage/opt/dpdk/bus/librte_bus_pci.so"
 	# ldd and links resolved inside the chroot (its absolute links would
 	# otherwise reach the host's files).
 	while read -r lib; do
 		_vpd_chroot_cp "$root" "$lib" "$stage/opt/dpdk/lib/${lib##*/}"
-	done < <(for f in /usr/bin/dpdk-testpmd "${VPD_DPDK_PMDS[@]/%/.so}"; do
+	done < <(for f in /usr/bin/dpdk-testpmd "$ex/build/examples/spdk-cmb-dmabuf" /usr/bin/rdma \
+			/usr/lib/x86_64-linux-gnu/libibverbs/librxe-rdmav34.so "${VPD_DPDK_PMDS[@]/%/.so}"; do
 			[[ $f == /* ]] || f=$pmddir/$f
 			chroot "$root" ldd "$f"
 		done | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' | sort -u)
 	# dlopen()ed by glibc (thread cancellation), not in any ldd closure.
 	_vpd_chroot_cp "$root" /lib/x86_64-linux-gnu/libgcc_s.so.1 "$stage/opt/dpdk/lib/libgcc_s.so.1"
 	_vpd_chroot_cp "$root" /lib64/ld-linux-x86-64.so.2 "$stage/lib64/ld-linux-x86-64.so.2"
+	rm -rf -- "${root:?}$ex"
 }

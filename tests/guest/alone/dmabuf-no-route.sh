@@ -3,7 +3,8 @@
 #
 # dmabuf-no-route, run alone by tests/vm-no-route.sh on a machine whose CPU
 # model makes the host bridge unfit for peer-to-peer (an Intel model on
-# q35): the exporter refuses the map with EINVAL and says why, once.
+# q35): the exporter refuses the map with EINVAL and says why, once; and
+# vfio-dmabuf doctor says so too (dmabuf.no-route.doctor).
 # shellcheck source=../cases/dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -18,4 +19,5 @@ if dmabuf_bind $T "$DMABUF_IVSHMEM"; then
 	else
 		fail $T.logged "no kernel log line saying why the map was refused"
 	fi
+	dmabuf_doctor $T.doctor "$DMABUF_IVSHMEM" 2
 fi

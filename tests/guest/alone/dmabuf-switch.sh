@@ -11,6 +11,8 @@
 #   dmabuf.switch.no-route   the same dma-buf, imported by an edu behind a
 #                            root port: the path crosses the host bridge,
 #                            and the map is refused with EINVAL
+#   dmabuf.switch.doctor.*   vfio-dmabuf doctor's verdict for both is the
+#                            module's
 # shellcheck disable=SC2034 # read by dmabuf-common.inc
 VPD_EDU_BDF=0000:08:00.0
 # shellcheck source=../cases/dmabuf-common.inc
@@ -36,10 +38,12 @@ if [ "$(cat $SYSPCI/devices/$EXP/vendor 2>/dev/null)" != 0x1af4 ]; then
 fi
 if dmabuf_bind $T $EXP; then
 	dmabuf_run bus-addr $T.bus-addr $EXP 2
+	dmabuf_doctor $T.doctor.bus-addr $EXP 2
 	unbind "$DMABUF_EDU"
 	if bind_to "$DMABUF_IMPORTER" $FAR_EDU &&
 	   wait_for -t 5 "[ -c /dev/$DMABUF_IMPORTER ]"; then
 		dmabuf_run no-route $T.no-route $EXP 2
+		dmabuf_doctor $T.doctor.no-route $EXP 2 $FAR_EDU
 	else
 		fail $T.no-route "cannot bind $FAR_EDU to $DMABUF_IMPORTER"
 	fi

@@ -6,6 +6,8 @@
 # and 0x3000) and of the NVMe controller memory buffer (BAR2), checked
 # byte for byte through a VFIO mmap of the BAR, and read back.  The ivshmem
 # run also leaves a DMABUF-MARKER the host looks for in the backing file.
+# dmabuf.doctor.root-ports: vfio-dmabuf doctor's verdict for ivshmem and
+# edu, behind two root ports, is the module's (host-bridge).
 # shellcheck source=dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -13,6 +15,8 @@ dmabuf_setup dmabuf.p2p
 
 if dmabuf_bind dmabuf.p2p.ivshmem "$DMABUF_IVSHMEM"; then
 	dmabuf_run p2p dmabuf.p2p.ivshmem "$DMABUF_IVSHMEM" 2 marker
+	# Two root ports through the host bridge (-cpu EPYC forwards).
+	dmabuf_doctor dmabuf.doctor.root-ports "$DMABUF_IVSHMEM" 2
 	unbind "$DMABUF_IVSHMEM"
 fi
 if dmabuf_bind dmabuf.p2p.nvme-cmb "$DMABUF_NVME"; then
