@@ -14,6 +14,12 @@
 #                         dkms.conf, the version filled in; its maintainer
 #                         scripts rebuild initramfs images)
 #   packages/rpm*         make rpm (rpmbuild -bb), the same checks for both
+#   packages/deb-PKG-*    the userspace packages (libvfio-dmabuf0,
+#                         libvfio-dmabuf-dev, vfio-dmabuf): lintian finds no
+#                         error or warning, and each carries its files;
+#                         packages/deb-dkms-kernel-only: the DKMS tree none
+#   packages/rpm-PKG-content
+#                         the spec's matching subpackages carry theirs
 #   packages/dkms-refuses DKMS refuses, with its BUILD_EXCLUSIVE message, a
 #                         kernel whose .config lacks CONFIG_VFIO_PCI_CORE
 #   packages/make-refuses so does a plain make, saying which option
@@ -105,6 +111,36 @@ deb_check() {
 	fi
 }
 
+# files_check NAME LISTING PATH...: LISTING (one path a line) has each
+# PATH, an extended regex matched against whole lines.
+files_check() {
+	local name=$1 listing=$2 missing=() f
+	shift 2
+	for f; do
+		grep -qE "^\.?$f\$" <<<"$listing" || missing+=("$f")
+	done
+	if ((${#missing[@]})); then
+		t_fail "$name" "missing: ${missing[*]} (has: $(grep -v '/$' <<<"$listing" | tr '\n' ' '))"
+	else
+		t_pass "$name"
+	fi
+}
+
+# The userspace packages: PACKAGE FILE-REGEX... (the library, its -dev
+# files, the tool), as debian/control and the spec name them.
+lib=/usr/lib/x86_64-linux-gnu
+deb_userspace=(
+	"libvfio-dmabuf0 $lib/libvfio-dmabuf\.so\.0 $lib/libvfio-dmabuf\.so\.0\.1\.0"
+	"libvfio-dmabuf-dev /usr/include/vfio-dmabuf\.h $lib/libvfio-dmabuf\.so $lib/libvfio-dmabuf\.a $lib/pkgconfig/libvfio-dmabuf\.pc /usr/share/man/man3/libvfio-dmabuf\.3\.gz /usr/share/doc/libvfio-dmabuf-dev/examples/spdk-cmb-dmabuf\.c"
+	"vfio-dmabuf /usr/bin/vfio-dmabuf /usr/share/man/man1/vfio-dmabuf\.1\.gz"
+)
+rpm_userspace=(
+	"libvfio-dmabuf /usr/lib64/libvfio-dmabuf\.so\.0 /usr/lib64/libvfio-dmabuf\.so\.0\.1\.0"
+	"libvfio-dmabuf-devel /usr/include/vfio-dmabuf\.h /usr/lib64/libvfio-dmabuf\.so /usr/lib64/pkgconfig/libvfio-dmabuf\.pc /usr/share/man/man3/libvfio-dmabuf\.3.* .*/spdk-cmb-dmabuf\.c"
+	"libvfio-dmabuf-static /usr/lib64/libvfio-dmabuf\.a"
+	"vfio-dmabuf /usr/bin/vfio-dmabuf /usr/share/man/man1/vfio-dmabuf\.1.*"
+)
+
 # ---------------------------------------------------------------- deb
 if make -C "$tree" deb >"$work/deb.log" 2>&1; then
 	t_pass packages/deb
@@ -116,12 +152,36 @@ if make -C "$tree" deb >"$work/deb.log" 2>&1; then
 	else
 		t_fail packages/dropin-deb "make deb made no $name-dropin-dkms_${version}_all.deb: $(ls "$tree/dist")"
 	fi
+	for entry in "${deb_userspace[@]}"; do
+		read -r -a want <<<"$entry"
+		pkg=${want[0]}
+		deb=$(compgen -G "$tree/dist/${pkg}_${version}_*.deb" | head -n 1 || true)
+		if [[ -z $deb ]]; then
+			t_fail "packages/deb-$pkg" "make deb made no ${pkg}_${version}_*.deb: $(ls "$tree/dist")"
+			continue
+		fi
+		out=$(lintian --fail-on error,warning "$deb" 2>&1 | grep -v 'running with root privileges' || true)
+		if lintian --fail-on error,warning "$deb" >/dev/null 2>&1; then
+			t_pass "packages/deb-$pkg-lintian"
+		else
+			t_fail "packages/deb-$pkg-lintian" "$out"
+		fi
+		files_check "packages/deb-$pkg-content" "$(dpkg-deb -c "$deb" | awk '{ print $6 }')" "${want[@]:1}"
+	done
+	# No userspace in the DKMS source trees.
+	if dpkg-deb -c "$(compgen -G "$tree/dist/$name-dkms_${version}_all.deb")" |
+		grep -qE 'src/(lib|tools)/|include/vfio-dmabuf\.h'; then
+		t_fail packages/deb-dkms-kernel-only "the DKMS tree carries the userspace sources"
+	else
+		t_pass packages/deb-dkms-kernel-only
+	fi
 else
 	t_fail packages/deb "$(tail -n 15 "$work/deb.log")"
 fi
 
 # ---------------------------------------------------------------- rpm
-if make -C "$tree" rpm >"$work/rpm.log" 2>&1; then
+# This host's rpm database is not dpkg's: BuildRequires cannot be seen.
+if make -C "$tree" rpm RPMBUILD_FLAGS=--nodeps >"$work/rpm.log" 2>&1; then
 	t_pass packages/rpm
 	rpmf=$(compgen -G "$tree/dist/$name-dkms-$version-*.noarch.rpm" | head -n 1)
 	content_check rpm "$name" "$(rpm -qpl "$rpmf" 2>/dev/null)" "$(rpm -qp --scripts "$rpmf" 2>/dev/null)"
@@ -132,6 +192,16 @@ if make -C "$tree" rpm >"$work/rpm.log" 2>&1; then
 	else
 		t_fail packages/dropin-rpm "make rpm made no $name-dropin-dkms rpm: $(ls "$tree/dist")"
 	fi
+	for entry in "${rpm_userspace[@]}"; do
+		read -r -a want <<<"$entry"
+		pkg=${want[0]}
+		rpmf=$(compgen -G "$tree/dist/$pkg-$version-*.x86_64.rpm" | head -n 1 || true)
+		if [[ -z $rpmf ]]; then
+			t_fail "packages/rpm-$pkg" "make rpm made no $pkg rpm: $(ls "$tree/dist")"
+			continue
+		fi
+		files_check "packages/rpm-$pkg-content" "$(rpm -qpl "$rpmf" 2>/dev/null)" "${want[@]:1}"
+	done
 else
 	t_fail packages/rpm "$(tail -n 15 "$work/rpm.log")"
 fi

@@ -80,7 +80,10 @@ build_deb() {
 	vpd_tree_copy "$tree"
 	make -C "$tree" deb >"$run/deb.log" 2>&1 || return 1
 	cp "$tree"/dist/vfio-pci-dmabuf-dkms_*_all.deb \
-		"$tree"/dist/vfio-pci-dmabuf-dropin-dkms_*_all.deb "$run/payload/"
+		"$tree"/dist/vfio-pci-dmabuf-dropin-dkms_*_all.deb \
+		"$tree"/dist/libvfio-dmabuf0_*.deb "$tree"/dist/libvfio-dmabuf-dev_*.deb \
+		"$tree"/dist/vfio-dmabuf_*.deb "$run/payload/"
+	rm -f "$run"/payload/*-dbgsym_*.deb
 }
 
 mkdir -p "$run/payload/bin"

@@ -25,9 +25,11 @@ _VPD_IMAGE_SH=1
 # shellcheck source=kernels.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/kernels.sh"
 
-# openssl: DKMS makes its module signing key with it (Secure Boot).
+# openssl: DKMS makes its module signing key with it (Secure Boot);
+# libdpdk-dev, pkg-config: the example is built against the installed
+# libvfio-dmabuf-dev (tests/guest/install/run).
 VPD_IMAGE_PKGS=(systemd-sysv udev kmod dkms gcc make libc6-dev driverctl
-	apt ca-certificates util-linux openssl)
+	apt ca-certificates util-linux openssl libdpdk-dev pkg-config)
 
 # image_suite NAME SECOND: the Debian release of the image (bookworm or
 # trixie): that of both kernels' suites.
