@@ -4,12 +4,18 @@
 # The module builds for every kernel of the matrix with W=1 without a single
 # diagnostic, and sparse (C=2) has nothing to say about it; the drop-in
 # vfio-pci.ko is built beside it wherever dropin-check.sh allows it.
-# Per kernel, also:
+# conftest/NAME: src/compat/conftest.sh on made-up probes (tests/unit/
+# conftest-test.sh): each probe is on exactly when it compiles, compiled
+# together; the fallback; broken flags fail.  Per kernel, also:
 #   KERNEL/probes-pinned   vpd_config.h defines exactly the HAVE_* set that
 #                          tests/probes.conf pins for KERNEL (a probe broken
 #                          for an unrelated reason must not switch a feature
 #                          off); a mismatch names the probe and shows its
 #                          compiler output (compat-probes/NAME.log)
+#   KERNEL/probes-combined the probes were compiled together (conftest.sh:
+#                          at most 3 compiles, no one-by-one fallback): a
+#                          probe that stops naming its failures costs every
+#                          DKMS build its probes' time again
 #   KERNEL/readme-table    the README's kernel table gives KERNEL's compiler
 #                          and the design's kernel options as its .config has
 #                          them (the "newest" row: existence only, the values
@@ -81,6 +87,19 @@ check_probes() {
 	t_fail "$k/probes-pinned" "$msg"
 }
 
+# The W=1 build's trace of conftest.sh's compiles.
+check_probes_combined() {
+	local k=$1 log="$VPD_CACHE/build/$1-build-w1.log" n
+	n=$(grep -c '^conftest pass ' "$log" || true)
+	if grep -q '^conftest one by one' "$log"; then
+		t_fail "$k/probes-combined" "conftest.sh compiled probes one by one: $(grep '^conftest one by one' "$log" | sed 's|[^ ]*/||g')"
+	elif ((n < 1 || n > 3)); then
+		t_fail "$k/probes-combined" "$n combined compiles (want 1 to 3): $(grep '^conftest pass ' "$log" | sed 's|[^ ]*/||g' | tr '\n' '|')"
+	else
+		t_pass "$k/probes-combined"
+	fi
+}
+
 # config_val CONFIG OPT: y, m or n (unset or unknown to that kernel).
 config_val() {
 	local v
@@ -133,13 +152,31 @@ check_table() {
 	fi
 }
 
+# conftest.sh itself, with the host's gcc and made-up probes.
+conftest_unit() {
+	local work line name rest
+	work=$(mktemp -d)
+	while read -r line; do
+		name=${line#* }
+		name=${name%% *}
+		rest=${line#* "$name"}
+		case $line in
+		PASS\ *) t_pass "conftest/$name" ;;
+		FAIL\ *) t_fail "conftest/$name" "${rest# - }" ;;
+		esac
+	done < <(sh "$VPD_TESTS_DIR/unit/conftest-test.sh" "$VPD_TOP/src/compat/conftest.sh" "$work" 2>&1)
+	rm -rf -- "$work"
+}
+conftest_unit
+
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
 	kernel_headers "$k"
 	kernel_in_buildenv "$k" sh -c 'command -v sparse >/dev/null ||
 		{ apt-get update -q && apt-get install -y -q sparse; }' >&2
-	check build-w1 "$k" W=1
+	VPD_CONFTEST_TRACE=1 check build-w1 "$k" W=1
 	check_probes "$k"
+	check_probes_combined "$k"
 	check_table "$k"
 	# make builds the drop-in vfio-pci.ko beside the variant, except
 	# where dropin-check.sh refuses it.

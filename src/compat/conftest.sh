@@ -7,15 +7,31 @@
 #
 # Compiles every probe against the kernel this module is being built for,
 # with the compiler and flags kbuild uses for the module itself, and prints
-# a C header with one HAVE_* definition per probe that compiled.  The
-# compiler's output for each probe is kept as LOGDIR/NAME.log: why a
-# feature is off on some kernel is answered there.  Each
+# a C header with one HAVE_* definition per probe that compiled.  Each
 # probe names its macro in its header comment, on a line of the form
 #
 #    * HAVE_SOMETHING: one-line description
 #
-# A baseline probe that every kernel must compile runs first, so broken
-# flags fail the build loudly instead of turning every feature off.
+# and every name it defines starts with "conftest".
+#
+# Parsing the kernel's headers is nearly all of a probe's cost (under the
+# test rig's emulated CPUs, most of a DKMS build), so the probes are
+# compiled together, in one translation unit: each one's text renamed
+# apart (conftest -> pN_conftest) behind a #line naming its own file.
+# gcc goes on after an error, and a diagnostic is located in the probe it
+# arose in (or has a note there, for a macro expanded in a header), so one
+# compile finds the probes that fail; those are dropped and the rest
+# compiled again until the set compiles.  A failure located in no probe
+# (an error inside a header that a probe included) falls back to
+# compiling the remaining probes one by one.  Either way a
+# probe is on exactly when its code compiled.
+#
+# VPD_CONFTEST_TRACE=1 names each compile's probes on stderr.
+#
+# What the compiler said about each probe is kept as LOGDIR/NAME.log: why
+# a feature is off on some kernel is answered there.  When nothing
+# compiles, a baseline (module.h and pci.h alone) tells broken flags from
+# missing features, and fails the build loudly.
 
 set -eu
 
@@ -36,21 +52,82 @@ compile() {
 		-c "$1" -o "$2" >"$3" 2>&1
 }
 
-cat >"$tmp/baseline.c" <<'BASELINE'
+# combine PROBE...: one source of all of them, each renamed apart.
+combine() {
+	i=0
+	for probe in "$@"; do
+		i=$((i + 1))
+		echo
+		echo "#line 1 \"$probe\""
+		sed "s/\\bconftest/p${i}_conftest/g" "$probe"
+	done
+}
+
+# Each probe starts unknown (its log empty) and ends "on" (an object
+# file $tmp/NAME.ok) or off.
+for probe in "$@"; do
+	: >"$tmp/$(basename "$probe" .c).log"
+done
+
+left="$*"
+pass=0
+while [ -n "$left" ]; do
+	pass=$((pass + 1))
+	# shellcheck disable=SC2086 # $left is a list of paths without blanks
+	combine $left >"$tmp/all$pass.c"
+	[ -z "${VPD_CONFTEST_TRACE:-}" ] || echo "conftest pass $pass: $left" >&2
+	if compile "$tmp/all$pass.c" "$tmp/all$pass.o" "$tmp/all$pass.log"; then
+		for probe in $left; do
+			: >"$tmp/$(basename "$probe" .c).ok"
+		done
+		break
+	fi
+	failed=
+	kept=
+	for probe in $left; do
+		name=$(basename "$probe" .c)
+		# Located in the probe itself; not "In file included from",
+		# which may only say that it was the first to include a header.
+		awk -v f="$probe:" 'index($0, f) == 1' "$tmp/all$pass.log" >"$tmp/$name.log"
+		if [ -s "$tmp/$name.log" ]; then
+			failed="$failed $probe"
+		else
+			kept="$kept $probe"
+		fi
+	done
+	if [ -z "$failed" ]; then
+		# Nothing to blame: one by one, as separate compiles.
+		[ -z "${VPD_CONFTEST_TRACE:-}" ] || echo "conftest one by one: $left" >&2
+		for probe in $left; do
+			name=$(basename "$probe" .c)
+			compile "$probe" "$tmp/$name.o" "$tmp/$name.log" &
+		done
+		wait
+		for probe in $left; do
+			name=$(basename "$probe" .c)
+			[ ! -e "$tmp/$name.o" ] || : >"$tmp/$name.ok"
+		done
+		break
+	fi
+	left=${kept# }
+done
+
+ok=0
+for probe in "$@"; do
+	[ ! -e "$tmp/$(basename "$probe" .c).ok" ] || ok=$((ok + 1))
+done
+if [ $ok = 0 ]; then
+	cat >"$tmp/baseline.c" <<'BASELINE'
 #include <linux/module.h>
 #include <linux/pci.h>
 BASELINE
-if ! compile "$tmp/baseline.c" "$tmp/baseline.o" "$tmp/baseline.log"; then
-	echo "conftest: cannot compile a trivial module source for $krel:" >&2
-	cat "$tmp/baseline.log" >&2
-	exit 1
+	if ! compile "$tmp/baseline.c" "$tmp/baseline.o" "$tmp/baseline.log"; then
+		echo "conftest: cannot compile a trivial module source for $krel:" >&2
+		cat "$tmp/baseline.log" >&2
+		exit 1
+	fi
 fi
 
-for probe in "$@"; do
-	name=$(basename "$probe" .c)
-	compile "$probe" "$tmp/$name.o" "$tmp/$name.log" &
-done
-wait
 for probe in "$@"; do
 	name=$(basename "$probe" .c)
 	cp "$tmp/$name.log" "$logdir/$name.log"
@@ -70,7 +147,7 @@ for probe in "$@"; do
 	fi
 	echo
 	echo "/* $desc */"
-	if [ -e "$tmp/$name.o" ]; then
+	if [ -e "$tmp/$name.ok" ]; then
 		echo "#define $macro 1"
 	else
 		echo "/* #undef $macro */"
