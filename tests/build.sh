@@ -16,6 +16,8 @@
 #                          at most 3 compiles, no one-by-one fallback): a
 #                          probe that stops naming its failures costs every
 #                          DKMS build its probes' time again
+#   KERNEL/kbuild-clean    make -C KDIR M=DIR clean (dkms.conf's CLEAN)
+#                          succeeds and removes what the build made
 #   KERNEL/readme-table    the README's kernel table gives KERNEL's compiler
 #                          and the design's kernel options as its .config has
 #                          them (the "newest" row: existence only, the values
@@ -97,6 +99,25 @@ check_probes_combined() {
 		t_fail "$k/probes-combined" "$n combined compiles (want 1 to 3): $(grep '^conftest pass ' "$log" | sed 's|[^ ]*/||g' | tr '\n' '|')"
 	else
 		t_pass "$k/probes-combined"
+	fi
+}
+
+# make -C KDIR M=DIR clean, as dkms.conf's CLEAN runs it before every
+# DKMS build: it succeeds (the Kbuild's configuration checks do not
+# fire without a .config) and leaves no module, object or probe answer.
+check_clean() {
+	local k=$1 dir log="$VPD_CACHE/build/$1-clean.log" left
+	dir=$(vpd_build_dir "$k")
+	if ! (cd "$dir" && kernel_in_buildenv "$k" make -C "$(kernel_kdir "$k")" \
+		M="$dir" clean) >"$log" 2>&1; then
+		t_fail "$k/kbuild-clean" "make clean failed: $(tail -n 3 "$log" | tr '\n' '|')"
+		return
+	fi
+	left=$(find "$dir" \( -name '*.ko' -o -name '*.o' -o -name vpd_config.h \) -printf '%P ')
+	if [[ -n $left ]]; then
+		t_fail "$k/kbuild-clean" "make clean left: $left"
+	else
+		t_pass "$k/kbuild-clean"
 	fi
 }
 
@@ -197,6 +218,7 @@ for k in "${kernels[@]}"; do
 	else
 		t_pass "$k/importer-build-w1"
 	fi
+	check_clean "$k"
 done
 
 t_done
