@@ -22,12 +22,11 @@
 #     root-bus edu to the drop-in through "options vfio-pci ids=", the NVMe
 #     through driverctl's saved override; unset-override; a P2P DMA again;
 #     the drop-in turned off (apt remove): modinfo -n vfio-pci and the
-#     initramfs are the distribution's again; the headers of the second
-#     (backports) kernel installed: DKMS builds the variant for it, not the
-#     drop-in; apt purge of both leaves no module and no DKMS tree.
-# Each DKMS build under TCG takes about 3.5 minutes: the second kernel is
-# not booted (every guest suite boots it), so the drop-in, turned off by
-# then, is not built for it.
+#     initramfs are the distribution's again; apt purge of both leaves no
+#     module and no DKMS tree.
+# Each DKMS build under TCG takes minutes: the second (backports) kernel
+# is neither booted (every guest suite boots it) nor built for here; the
+# trixie flow below proves DKMS's header hook, and boots its result.
 #
 # With trixie's kernels (tests/vm-install.sh 6.12-trixie 7.3): a trixie
 # image, its own 6.12 with headers, 7.3 from trixie-backports without:
@@ -43,9 +42,10 @@
 # (kernels of kernels.conf of one release; default 6.1 6.12).  --image only builds the
 # guest image (make check does that in the background, early on).
 set -euo pipefail
-# The DKMS builds are most of this test's time, and make -j2 needs both
-# vCPUs on their own host threads.  (vm.sh defaults to one thread because
-# of early crashes seen with 7.3 guests only; these are 6.x.)
+# Run alone, the DKMS builds are most of this test's time, and make -j2
+# wants both vCPUs on their own host threads.  (vm.sh defaults to one
+# thread because of early crashes seen with 7.3 guests only; these are
+# 6.x.)  make check runs it single-threaded, beside the other guests.
 : "${VPD_TCG_THREAD:=multi}"
 # shellcheck source-path=SCRIPTDIR source=lib/project.sh
 source "$(dirname -- "$0")/lib/project.sh"
