@@ -100,17 +100,19 @@ if ((${#install_trixie[@]})); then
 	in_background install-image-trixie "$VPD_TESTS_DIR/vm-install.sh" --image "${install_trixie[@]}"
 fi
 
+# Built from Debian's linux-source with lockdep, KASAN and the DMA-API
+# checker (tests/kernel-debug.config; about 20 CPU minutes, cached), from
+# the start: the stages below leave part of a core, and so do the guests
+# after them (one thread each).
+if ((${#built[@]})); then
+	in_background debug-kernels fetch_kernels "${built[@]}"
+fi
+
 run style.sh
 run build.sh "${kernels[@]}" ${headers_only[@]+"${headers_only[@]}"}
 run dkms.sh "${kernels[@]}"
 run packages.sh
 run tools.sh
-# Built from Debian's linux-source with lockdep, KASAN and the DMA-API
-# checker (tests/kernel-debug.config; about 7 minutes on 2 cores, cached),
-# while the guests below run.
-if ((${#built[@]})); then
-	in_background debug-kernels fetch_kernels "${built[@]}"
-fi
 
 # The package installed in Debian guests (vm-install.sh: with two
 # bookworm kernels, the first one's headers installed, the second one's
@@ -118,10 +120,12 @@ fi
 # own_dmabuf=1, the drop-in refused, DKMS's module signature) is the
 # longest suite and the one least bound to time (DKMS builds, apt,
 # initramfs; no interlock waits).  It runs beside the other guests, from
-# here on: niced, single-threaded TCG (the other guests keep a core to
-# themselves, as their timeouts assume), its own QEMU lock, build
-# directory and deadline per boot.  Its output is shown when it ends;
-# its results are in the same report.
+# here on, at the lowest priority: its two vCPU threads take what the
+# other guests (one thread each, not niced: their timeouts assume a core)
+# and the debug kernel's build (niced less, vm-debug waits for it) leave,
+# and both cores once those are done.  Its own QEMU lock, build directory
+# and deadline per boot.  Its output is shown when it ends; its results
+# are in the same report.
 install_lane() {
 	local rc=0
 	if ((${#install[@]})); then
@@ -140,8 +144,8 @@ if ((${#install[@]} + ${#install_trixie[@]})); then
 	lane_lock=${VPD_VM_LOCK-/run/lock/vfio-pci-dmabuf-qemu.lock}
 	[[ -z $lane_lock ]] || lane_lock+=.install
 	log "beside the other guests: vm-install.sh (log: $lane_log)"
-	(renice -n 10 -p "$BASHPID" >/dev/null &&
-		VPD_TCG_THREAD=single VPD_VM_TIMEOUT=2700 VPD_VM_LOCK=$lane_lock \
+	(renice -n 19 -p "$BASHPID" >/dev/null &&
+		VPD_VM_TIMEOUT=2700 VPD_VM_LOCK=$lane_lock \
 		VPD_BUILD_ROOT=$VPD_CACHE/build/install install_lane) >"$lane_log" 2>&1 &
 	lane_pid=$!
 fi

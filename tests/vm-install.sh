@@ -42,10 +42,10 @@
 # (kernels of kernels.conf of one release; default 6.1 6.12).  --image only builds the
 # guest image (make check does that in the background, early on).
 set -euo pipefail
-# Run alone, the DKMS builds are most of this test's time, and make -j2
-# wants both vCPUs on their own host threads.  (vm.sh defaults to one
-# thread because of early crashes seen with 7.3 guests only; these are
-# 6.x.)  make check runs it single-threaded, beside the other guests.
+# The DKMS builds are most of this test's time, and make -j2 wants both
+# vCPUs on their own host threads.  (vm.sh defaults to one thread because
+# of early crashes seen with 7.3 guests only; these are 6.x.)  make check
+# runs it niced, beside the other guests.
 : "${VPD_TCG_THREAD:=multi}"
 # shellcheck source-path=SCRIPTDIR source=lib/project.sh
 source "$(dirname -- "$0")/lib/project.sh"
