@@ -23,6 +23,10 @@
 # make soak            on the debug kernel: 10^4 stress cycles and a 10-minute
 #                      fuzzer run (VPD_SOAK_CYCLES, VPD_SOAK_SECONDS,
 #                      VPD_FUZZ_SEED)
+# make bench           the control path's cost as ratios, in QEMU guests
+#                      (tests/bench.sh: the in-tree exporter on 7.3, stock
+#                      vfio-pci on 6.1 and 6.12; report and plots under
+#                      the cache; needs root; not part of make check)
 # make tools          libvfio-dmabuf (shared, static, pkg-config file), the
 #                      vfio-dmabuf tool as build/vfio-dmabuf, its man pages,
 #                      and the DPDK example where libdpdk-dev is installed
@@ -47,7 +51,7 @@ DEB_PACKAGES := $(PACKAGE)-dkms $(PACKAGE)-dropin-dkms libvfio-dmabuf0 \
 	libvfio-dmabuf-dev vfio-dmabuf
 
 .PHONY: FORCE tools install-tools all modules install install-dropin dist-install dkms-install \
-	dkms-uninstall deb rpm check soak demo clean
+	dkms-uninstall deb rpm check soak bench demo clean
 
 all: modules
 
@@ -120,6 +124,9 @@ check:
 
 soak:
 	tests/soak.sh
+
+bench:
+	tests/bench.sh
 
 demo:
 	tests/demo.sh

@@ -19,6 +19,7 @@
 #   test_devices               "NAME.N=BDF" for every instance of every
 #                              test device, "NAME=" for a missing kind
 #   module_loaded MODULE       true if MODULE is in /proc/modules
+#   cmdline_arg NAME           the value of NAME= on the kernel command line
 #
 # Waiting (polls; the deadline only bounds a failure):
 #   wait_for [-t SECS] COND... true as soon as the shell code COND succeeds,
@@ -173,6 +174,11 @@ test_devices() {
 		done
 		[ "$n" -gt 0 ] || echo "$name="
 	done
+}
+
+# cmdline_arg NAME: the value of NAME= on the kernel command line, if any.
+cmdline_arg() {
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" /proc/cmdline
 }
 
 module_loaded() {

@@ -11,6 +11,8 @@
  * to it can show that the IOMMU no longer lets it through) and unmaps at
  * once, as a revocable importer must.  It can also leave a fence on the
  * dma-buf that signals later, as an importer with work in flight does.
+ * A pool of further attachments, mapped and counted but never DMA'd to,
+ * gives make bench an importer with many mappings.
  * See vpd-edu-importer.h.
  *
  * edu's 4 KiB buffer lives at device address 0x40000 but is not reachable
@@ -28,10 +30,13 @@
  * lock as well.  Lock order: imp->lock -> dma_resv.  The callback never
  * takes imp->lock.  A DMA runs with the reservation lock held, so a revoke
  * waits until the DMA is over and no DMA starts on a revoked mapping.
+ * The pool list is under imp->lock; an entry's sgt under its dma-buf's
+ * reservation lock (its revoke callback unmaps it), taken after imp->lock.
  * vpd_imp_dev_lock (the one-instance slot) is taken by probe and remove
  * only; probe holds it over misc_register(), so open, which runs under
  * misc_mtx, must not take it.
  */
+#include <linux/atomic.h>
 #include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
@@ -41,6 +46,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -112,6 +118,22 @@ struct vpd_imp {
 	u64 maps;
 	u64 unmaps;
 	int last_map_err;
+
+	/* the pool (VPD_IMP_POOL_*): list and counts under lock */
+	struct list_head pool;
+	u32 pool_entries;
+	u32 pool_map_failures;
+	int pool_last_err;
+	atomic64_t pool_invalidations;
+};
+
+/* A pool entry: one dynamic attachment, mapped, counted, never DMA'd to. */
+struct vpd_imp_entry {
+	struct list_head node;		/* in imp->pool */
+	struct vpd_imp *imp;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;		/* under the reservation lock */
 };
 
 static struct vpd_imp *vpd_imp_dev;
@@ -602,6 +624,151 @@ static void vpd_imp_status(struct vpd_imp *imp, struct vpd_imp_status *st)
 		dma_resv_unlock(resv);
 }
 
+/* ------------------------------------------------------------ pool */
+
+/* Reservation lock held. */
+static void vpd_imp_entry_unmap_locked(struct vpd_imp_entry *e)
+{
+	if (!e->sgt)
+		return;
+	dma_buf_unmap_attachment(e->attach, e->sgt, DMA_BIDIRECTIONAL);
+	e->sgt = NULL;
+}
+
+/* The revoke callback of a pool entry: count and unmap at once. */
+static void vpd_imp_entry_invalidate(struct dma_buf_attachment *attach)
+{
+	struct vpd_imp_entry *e = attach->importer_priv;
+
+	dma_resv_assert_held(attach->dmabuf->resv);
+	atomic64_inc(&e->imp->pool_invalidations);
+	vpd_imp_entry_unmap_locked(e);
+}
+
+static const struct dma_buf_attach_ops vpd_imp_pool_ops = {
+	.allow_peer2peer = true,
+	.VPD_IMPORTER_INVALIDATE = vpd_imp_entry_invalidate,
+};
+
+static int vpd_imp_entry_map(struct vpd_imp_entry *e)
+{
+	struct sg_table *sgt;
+	int ret = 0;
+
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	if (!e->sgt) {
+		sgt = dma_buf_map_attachment(e->attach, DMA_BIDIRECTIONAL);
+		if (IS_ERR(sgt))
+			ret = PTR_ERR(sgt);
+		else
+			e->sgt = sgt;
+	}
+	dma_resv_unlock(e->dmabuf->resv);
+	return ret;
+}
+
+/* imp->lock held. */
+static void vpd_imp_entry_free(struct vpd_imp *imp, struct vpd_imp_entry *e)
+{
+	dma_resv_lock(e->dmabuf->resv, NULL);
+	vpd_imp_entry_unmap_locked(e);
+	dma_resv_unlock(e->dmabuf->resv);
+	dma_buf_detach(e->dmabuf, e->attach);
+	dma_buf_put(e->dmabuf);
+	list_del(&e->node);
+	imp->pool_entries--;
+	kfree(e);
+}
+
+/* imp->lock held. */
+static void vpd_imp_pool_clear(struct vpd_imp *imp)
+{
+	struct vpd_imp_entry *e, *tmp;
+
+	list_for_each_entry_safe(e, tmp, &imp->pool, node)
+		vpd_imp_entry_free(imp, e);
+	atomic64_set(&imp->pool_invalidations, 0);
+	imp->pool_map_failures = 0;
+	imp->pool_last_err = 0;
+}
+
+static int vpd_imp_pool_add(struct vpd_imp *imp,
+			    const struct vpd_imp_attach *arg)
+{
+	struct vpd_imp_entry *e;
+	int ret;
+
+	if (arg->mode != VPD_IMP_DYNAMIC)
+		return -EINVAL;
+	if (imp->pool_entries >= VPD_IMP_POOL_MAX)
+		return -ENOSPC;
+	e = kzalloc_obj(*e);
+	if (!e)
+		return -ENOMEM;
+	e->imp = imp;
+	e->dmabuf = dma_buf_get(arg->fd);
+	if (IS_ERR(e->dmabuf)) {
+		ret = PTR_ERR(e->dmabuf);
+		goto err_free;
+	}
+	e->attach = dma_buf_dynamic_attach(e->dmabuf, &imp->pdev->dev,
+					   &vpd_imp_pool_ops, e);
+	if (IS_ERR(e->attach)) {
+		ret = PTR_ERR(e->attach);
+		goto err_put;
+	}
+	ret = vpd_imp_entry_map(e);
+	if (ret)
+		goto err_detach;
+	list_add_tail(&e->node, &imp->pool);
+	imp->pool_entries++;
+	return 0;
+
+err_detach:
+	dma_buf_detach(e->dmabuf, e->attach);
+err_put:
+	dma_buf_put(e->dmabuf);
+err_free:
+	kfree(e);
+	return ret;
+}
+
+/* imp->lock held. */
+static void vpd_imp_pool_status(struct vpd_imp *imp, struct vpd_imp_pool *st)
+{
+	struct vpd_imp_entry *e;
+
+	memset(st, 0, sizeof(*st));
+	list_for_each_entry(e, &imp->pool, node) {
+		dma_resv_lock(e->dmabuf->resv, NULL);
+		if (e->sgt) {
+			st->mapped++;
+			st->nents += e->sgt->nents;
+		}
+		dma_resv_unlock(e->dmabuf->resv);
+	}
+	st->entries = imp->pool_entries;
+	st->invalidations = atomic64_read(&imp->pool_invalidations);
+	st->map_failures = imp->pool_map_failures;
+	st->last_map_errno = -imp->pool_last_err;
+}
+
+static void vpd_imp_pool_remap(struct vpd_imp *imp, struct vpd_imp_pool *st)
+{
+	struct vpd_imp_entry *e;
+	int ret;
+
+	imp->pool_map_failures = 0;
+	list_for_each_entry(e, &imp->pool, node) {
+		ret = vpd_imp_entry_map(e);
+		if (ret) {
+			imp->pool_map_failures++;
+			imp->pool_last_err = ret;
+		}
+	}
+	vpd_imp_pool_status(imp, st);
+}
+
 /* ------------------------------------------------------------ char device */
 
 static struct vpd_imp *vpd_imp_from_file(struct file *file)
@@ -640,6 +807,7 @@ static int vpd_imp_release(struct inode *inode, struct file *file)
 
 	mutex_lock(&imp->lock);
 	vpd_imp_detach_locked(imp);
+	vpd_imp_pool_clear(imp);
 	imp->open = false;
 	mutex_unlock(&imp->lock);
 	kref_put(&imp->kref, vpd_imp_free);
@@ -658,6 +826,7 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		struct vpd_imp_stale stale;
 		struct vpd_imp_status status;
 		struct vpd_imp_fence_req fence;
+		struct vpd_imp_pool pool;
 	} u = { };
 	long ret;
 
@@ -701,6 +870,21 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		break;
 	case VPD_IMP_FENCE:
 		ret = vpd_imp_fence(imp, &u.fence);
+		break;
+	case VPD_IMP_POOL_ADD:
+		ret = vpd_imp_pool_add(imp, &u.attach);
+		break;
+	case VPD_IMP_POOL_REMAP:
+		vpd_imp_pool_remap(imp, &u.pool);
+		ret = 0;
+		break;
+	case VPD_IMP_POOL_STATUS:
+		vpd_imp_pool_status(imp, &u.pool);
+		ret = 0;
+		break;
+	case VPD_IMP_POOL_CLEAR:
+		vpd_imp_pool_clear(imp);
+		ret = 0;
 		break;
 	default:
 		ret = -ENOTTY;
@@ -746,6 +930,8 @@ static int vpd_imp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	kref_init(&imp->kref);
 	mutex_init(&imp->lock);
 	INIT_DELAYED_WORK(&imp->late_unmap, vpd_imp_late_unmap);
+	INIT_LIST_HEAD(&imp->pool);
+	atomic64_set(&imp->pool_invalidations, 0);
 	imp->pdev = pdev;
 
 	ret = pci_enable_device(pdev);
@@ -814,6 +1000,7 @@ static void vpd_imp_remove(struct pci_dev *pdev)
 	/* An open file stays; its ioctls fail with -ENODEV from now on. */
 	mutex_lock(&imp->lock);
 	vpd_imp_detach_locked(imp);
+	vpd_imp_pool_clear(imp);
 	imp->pdev = NULL;
 	mutex_unlock(&imp->lock);
 

@@ -7,6 +7,9 @@
  *
  * /dev/vpd-edu-importer can be open once at a time.  The open file owns at
  * most one attachment; closing it unmaps, detaches and drops the dma-buf.
+ * For measurements (make bench) it also owns a pool of up to
+ * VPD_IMP_POOL_MAX further dynamic attachments, each mapped once, that are
+ * only counted: no DMA goes to them.
  * Every ioctl returns 0 or -1 with errno set.
  */
 #ifndef VPD_EDU_IMPORTER_H
@@ -102,6 +105,24 @@ struct vpd_imp_fence_req {
 	__u32 reserved;		/* must be 0 */
 };
 
+/*
+ * The pool (VPD_IMP_POOL_*): VPD_IMP_POOL_ADD attaches (dynamically, with
+ * peer-to-peer) and maps one more dma-buf; a revoke unmaps the entry and
+ * counts; VPD_IMP_POOL_REMAP maps every unmapped entry again (an entry
+ * whose map fails stays unmapped: map_failures says how many);
+ * VPD_IMP_POOL_CLEAR detaches them all.
+ */
+#define VPD_IMP_POOL_MAX	4096
+
+struct vpd_imp_pool {
+	__u32 entries;		/* attachments in the pool */
+	__u32 mapped;		/* of which mapped */
+	__u64 invalidations;	/* revoke callback calls, all entries */
+	__u64 nents;		/* DMA segments of the mapped entries */
+	__u32 map_failures;	/* of the last VPD_IMP_POOL_REMAP */
+	__s32 last_map_errno;	/* of the last failed map: a positive errno */
+};
+
 #define VPD_IMP_TYPE	0xE5
 
 #define VPD_IMP_ATTACH		_IOW(VPD_IMP_TYPE, 0, struct vpd_imp_attach)
@@ -114,5 +135,9 @@ struct vpd_imp_fence_req {
 /* dma_buf_pin() the attachment now (an importer that pins after mapping) */
 #define VPD_IMP_PIN		_IO(VPD_IMP_TYPE, 7)
 #define VPD_IMP_FENCE		_IOW(VPD_IMP_TYPE, 8, struct vpd_imp_fence_req)
+#define VPD_IMP_POOL_ADD	_IOW(VPD_IMP_TYPE, 9, struct vpd_imp_attach)
+#define VPD_IMP_POOL_REMAP	_IOR(VPD_IMP_TYPE, 10, struct vpd_imp_pool)
+#define VPD_IMP_POOL_STATUS	_IOR(VPD_IMP_TYPE, 11, struct vpd_imp_pool)
+#define VPD_IMP_POOL_CLEAR	_IO(VPD_IMP_TYPE, 12)
 
 #endif /* VPD_EDU_IMPORTER_H */

@@ -109,6 +109,9 @@ vpd_guest_tools() {
 		-I"$VPD_TESTS_DIR/kmod" \
 		-o "$out/dmabuf-test" "$VPD_TESTS_DIR/guest/dmabuf-test.c" "${lib[@]}"
 	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
+		-I"$VPD_TESTS_DIR/kmod" \
+		-o "$out/vpd-bench" "$VPD_TESTS_DIR/guest/vpd-bench.c" "${lib[@]}"
+	gcc -O2 -Wall -Wextra -Werror -static -I"$VPD_TOP/include" \
 		-DVFD_VERSION='"test"' \
 		-o "$out/vfio-dmabuf" "$VPD_TOP/src/tools/vfio-dmabuf.c" "${lib[@]}"
 }

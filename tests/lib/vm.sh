@@ -34,9 +34,10 @@
 #
 # Environment: VPD_VM_TIMEOUT, VPD_KERNEL_ARGS (extra kernel args),
 # VPD_TCG_THREAD (QEMU's -accel tcg,thread=: single, the default, or multi),
-# VPD_IVSHMEM_INIT (file copied into the 2 MiB ivshmem backing file before
-# boot), VPD_VM_LOCK (lock file serialising QEMU runs on this machine; empty
-# disables), VPD_QEMU (qemu binary).
+# VPD_IVSHMEM_INIT (file copied into the ivshmem backing file before
+# boot), VPD_IVSHMEM_SIZE (its size in QEMU's syntax, 2M unless set: make
+# bench's 8M fits 1000 distinct pages), VPD_VM_LOCK (lock file serialising
+# QEMU runs on this machine; empty disables), VPD_QEMU (qemu binary).
 #
 # The standard machine (q35 + intel-iommu; guest BDFs are deterministic: the
 # firmware numbers the root ports' buses in slot order):
@@ -241,7 +242,7 @@ vm_boot() {
 	else
 		: >"$VPD_IVSHMEM_FILE"
 	fi
-	truncate -s 2M -- "$VPD_IVSHMEM_FILE"
+	truncate -s "${VPD_IVSHMEM_SIZE:-2M}" -- "$VPD_IVSHMEM_FILE"
 	truncate -s 16M -- "$VPD_NVME_IMG"
 	# sun_path holds 107 bytes: fall back to a short dir, linked from rundir.
 	sock=$rundir/qmp.sock
@@ -284,7 +285,7 @@ vm_boot() {
 		# Nothing behind rp5: a bridge to refuse without disturbing a device.
 		-device pcie-root-port,id=rp5,bus=pcie.0,addr=14.0,chassis=5,port=5
 		-device edu,id=edu1,bus=rp1,addr=00.0
-		-object "memory-backend-file,id=ivmem,share=on,mem-path=$VPD_IVSHMEM_FILE,size=2M"
+		-object "memory-backend-file,id=ivmem,share=on,mem-path=$VPD_IVSHMEM_FILE,size=${VPD_IVSHMEM_SIZE:-2M}"
 		-device ivshmem-plain,id=ivshmem,memdev=ivmem,bus=rp2,addr=00.0
 		-drive "file=$VPD_NVME_IMG,if=none,id=nvmedrv,format=raw"
 		-device nvme,id=nvme,serial=vpd0001,drive=nvmedrv,cmb_size_mb=2,bus=rp3,addr=00.0

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# dmabuf-bench: the benchmark program of make bench (vpd-bench,
+# tests/guest/vpd-bench.c) run once per command with a handful of
+# repetitions, on ivshmem bound to this boot's exporter, so that it cannot
+# rot.  Asserts that each command exits 0 and prints every line it
+# promises; the timings are not judged here (tests/bench.sh does, as
+# ratios).  The revoke command checks behaviour itself: a reset and a
+# decode-off write each revoke every one of N mappings (N = 0, 1, 10).
+# shellcheck source=dmabuf-common.inc
+. "$VMTEST_DIR/cases/dmabuf-common.inc"
+
+T=dmabuf.bench
+dmabuf_setup $T
+BENCH_LABEL=$DMABUF_KIND
+[ -z "${vpd_dropin:-}" ] || BENCH_LABEL=dropin
+
+# bench NAME "KIND:REST..." ARGS...: vpd-bench ARGS must exit 0 and print
+# a line starting "KIND LABEL REST" for each word (_ in REST: a blank).
+bench() {
+	local n="$1" want="$2" out=/tmp/bench.out rc=0 w kind rest missing=
+
+	shift 2
+	VPD_BENCH_LABEL=$BENCH_LABEL run_bounded 300 vpd-bench "$@" >$out 2>&1 || rc=$?
+	cat $out
+	for w in $want; do
+		kind=${w%%:*}
+		rest=$(echo "${w#*:}" | tr _ ' ')
+		grep -q "^$kind $BENCH_LABEL $rest" $out || missing="$missing $kind:$rest"
+	done
+	if [ "$rc" != 0 ] || [ -n "$missing" ]; then
+		fail "$T.$n" "vpd-bench $* exited $rc, missing:${missing:- none}: $(tr '\n' '|' <$out | cut -c1-600)"
+	else
+		pass "$T.$n"
+	fi
+}
+
+if dmabuf_bind $T "$DMABUF_IVSHMEM"; then
+	bench export "BENCH:export-1 BENCH:export-64" export "$DMABUF_IVSHMEM" 2 3
+	bench map "BENCH:attach-map BENCH:map-3" map "$DMABUF_IVSHMEM" 2 3 3
+	for n in 0 1 10; do
+		bench revoke-$n "BENCH:revoke-reset_n=$n BENCH:revoke-decode_n=$n" \
+			revoke "$DMABUF_IVSHMEM" 2 $n 1
+	done
+	bench passthru "BENCH:cfg-read BENCH:cfg-write BENCH:bar-read BENCH:bar-write BENCH:region-info BENCH:reset BENCH:irq" \
+		passthru "$DMABUF_IVSHMEM" 2 2
+	bench spurious "SPURIOUS:cmd-intx-toggle SPURIOUS:cmd-master-toggle SPURIOUS:cmd-same SPURIOUS:pmcsr-d0 SPURIOUS:bar-same" \
+		spurious "$DMABUF_IVSHMEM" 2 2
+	bench sgshape "SGSHAPE:size=" sgshape "$DMABUF_IVSHMEM" 2
+	unbind "$DMABUF_IVSHMEM"
+fi
