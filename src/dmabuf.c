@@ -346,30 +346,64 @@ void vpd_unblock_access(struct vpd_device *vpd)
 }
 
 /*
- * Whether a write of @count bytes at config offset @pos touches a byte that
- * controls whether the BARs are reachable: Memory Space Enable
- * (PCI_COMMAND), the power state (PMCSR), or FLR (PCIe Device Control,
- * Advanced Features Control).  The value written is not looked at: userspace
- * could change it between our look and vfio_pci_core's, so every such write
- * is treated as one that may disable the BAR.
+ * What a write of @count bytes from @ubuf at config offset @pos does to the
+ * bytes that control whether the BARs are reachable, judged by value as
+ * vfio_pci_config.c judges its own dma-bufs: only a write that can turn
+ * Memory Space Enable off (PCI_COMMAND), move the function out of D0
+ * (PMCSR) or start an FLR (PCIe Device Control, Advanced Features Control)
+ * revokes first.  Toggling INTx-disable or bus mastering, writing D0 or
+ * writing a BAR register (vfio virtualizes those) leaves importers mapped.
+ *
+ * A writer racing its own buffer: vfio_pci_core copies @ubuf again after
+ * this look, so the bytes that reach the device may differ from the bytes
+ * judged here.  Only the device's owner can write its config space, and
+ * only through its own buffer.  What it gains is a write that turns decode
+ * off or leaves D0 with the dma-bufs still mapped, until the caller's
+ * vpd_sync_access() after the write (VPD_CFG_KEEPS) revokes them, before
+ * write() returns.  In that window its importers' DMA finds a BAR that
+ * does not decode and fails (an Unsupported Request at the BAR's port):
+ * what the owner can make its own device do to its importers in
+ * device-specific ways anyway (an NVMe CMB switched off through CMBMSC,
+ * say), and nothing outside the transactions aimed at its BAR.  The CPU
+ * side is not ours to guard: vfio_pci_core decides its mmap zap from its
+ * own copy.  FLR needs no such argument: vfio starts it through
+ * pci_try_reset_function(), whose reset_prepare revokes first.
+ *
+ * Writes larger than a register's worth are judged by offset alone.
  */
-bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
-				loff_t pos)
+enum vpd_cfg_write vpd_config_write_kind(struct vpd_device *vpd,
+					 const char __user *ubuf, size_t count,
+					 loff_t pos)
 {
 	struct vpd_exporter *exp = vpd->exp;
-	const loff_t end = pos + count;
-	const unsigned int regs[] = {
-		PCI_COMMAND,
-		exp->pm_cap ? exp->pm_cap + PCI_PM_CTRL : 0,
-		exp->pcie_cap ? exp->pcie_cap + PCI_EXP_DEVCTL + 1 : 0,
-		exp->af_cap ? exp->af_cap + PCI_AF_CTRL : 0,
+	/* A register byte, and the bits of it that keep the BARs usable. */
+	const struct {
+		unsigned int reg;
+		u8 mask;
+		u8 keep;
+	} regs[] = {
+		{ PCI_COMMAND, PCI_COMMAND_MEMORY, PCI_COMMAND_MEMORY },
+		{ exp->pm_cap ? exp->pm_cap + PCI_PM_CTRL : 0,
+		  PCI_PM_CTRL_STATE_MASK, 0 /* D0 */ },
+		{ exp->pcie_cap ? exp->pcie_cap + PCI_EXP_DEVCTL + 1 : 0,
+		  PCI_EXP_DEVCTL_BCR_FLR >> 8, 0 },
+		{ exp->af_cap ? exp->af_cap + PCI_AF_CTRL : 0, PCI_AF_CTRL_FLR, 0 },
 	};
+	enum vpd_cfg_write kind = VPD_CFG_UNRELATED;
+	const loff_t end = pos + count;
+	u8 buf[8];
+	bool known;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(regs); i++)
-		if (regs[i] && regs[i] >= pos && regs[i] < end)
-			return true;
-	return false;
+	known = count <= sizeof(buf) && !copy_from_user(buf, ubuf, count);
+	for (i = 0; i < ARRAY_SIZE(regs); i++) {
+		if (!regs[i].reg || regs[i].reg < pos || regs[i].reg >= end)
+			continue;
+		if (!known || (buf[regs[i].reg - pos] & regs[i].mask) != regs[i].keep)
+			return VPD_CFG_MAY_BLOCK;
+		kind = VPD_CFG_KEEPS;
+	}
+	return kind;
 }
 
 int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,

@@ -240,17 +240,19 @@ static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
 			 size_t count, loff_t *ppos)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
-	bool block;
+	enum vpd_cfg_write kind = VPD_CFG_UNRELATED;
 	ssize_t ret;
 
-	block = VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX &&
-		vpd_config_write_may_block(vpd, count,
-					   *ppos & VFIO_PCI_OFFSET_MASK);
-	if (block)
+	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX)
+		kind = vpd_config_write_kind(vpd, buf, count,
+					     *ppos & VFIO_PCI_OFFSET_MASK);
+	if (kind == VPD_CFG_MAY_BLOCK)
 		vpd_block_access(vpd);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
-	if (block)
+	if (kind == VPD_CFG_MAY_BLOCK)
 		vpd_unblock_access(vpd);
+	else if (kind == VPD_CFG_KEEPS)
+		vpd_sync_access(vpd);	/* D0 again; or a racing writer, see there */
 	return ret;
 }
 

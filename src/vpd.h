@@ -91,8 +91,16 @@ void vpd_exporter_error(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);
-bool vpd_config_write_may_block(struct vpd_device *vpd, size_t count,
-				loff_t pos);
+/* What a config write does to BAR accessibility (vpd_config_write_kind()). */
+enum vpd_cfg_write {
+	VPD_CFG_UNRELATED,	/* touches no byte that controls it */
+	VPD_CFG_KEEPS,		/* touches them with values that keep the BARs usable */
+	VPD_CFG_MAY_BLOCK,	/* may turn decode off, leave D0 or start an FLR */
+};
+
+enum vpd_cfg_write vpd_config_write_kind(struct vpd_device *vpd,
+					 const char __user *ubuf, size_t count,
+					 loff_t pos);
 int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
 			size_t argsz);
 

@@ -7,7 +7,10 @@
 # rot.  Asserts that each command exits 0 and prints every line it
 # promises; the timings are not judged here (tests/bench.sh does, as
 # ratios).  The revoke command checks behaviour itself: a reset and a
-# decode-off write each revoke every one of N mappings (N = 0, 1, 10).
+# decode-off write each revoke every one of N mappings (N = 0, 1, 10); and
+# config writes that leave the BAR usable (INTx-disable and bus-master
+# toggles, COMMAND rewritten, PMCSR written with D0, the BAR register
+# written back) must revoke nothing (dmabuf.bench.spurious-none).
 # shellcheck source=dmabuf-common.inc
 . "$VMTEST_DIR/cases/dmabuf-common.inc"
 
@@ -47,6 +50,23 @@ if dmabuf_bind $T "$DMABUF_IVSHMEM"; then
 		passthru "$DMABUF_IVSHMEM" 2 2
 	bench spurious "SPURIOUS:cmd-intx-toggle SPURIOUS:cmd-master-toggle SPURIOUS:cmd-same SPURIOUS:pmcsr-d0 SPURIOUS:bar-same" \
 		spurious "$DMABUF_IVSHMEM" 2 2
+	cp /tmp/bench.out /tmp/bench-spurious.out
 	bench sgshape "SGSHAPE:size=" sgshape "$DMABUF_IVSHMEM" 2
 	unbind "$DMABUF_IVSHMEM"
+fi
+# The NVMe has a PM capability (ivshmem has none): PMCSR written with D0.
+if dmabuf_bind $T "$DMABUF_NVME"; then
+	bench spurious-nvme "SPURIOUS:pmcsr-d0_writes=2" spurious "$DMABUF_NVME" 2 2
+	cp /tmp/bench.out /tmp/bench-spurious-nvme.out
+	unbind "$DMABUF_NVME"
+fi
+# Config writes that keep the BAR usable revoke nothing (decided by
+# value, as vfio_pci_config.c decides for the kernel's exporter).
+spurious=$(grep -h "^SPURIOUS $BENCH_LABEL " /tmp/bench-spurious*.out | grep -v ' invalidations=0 ')
+if [ -n "$spurious" ]; then
+	fail $T.spurious-none "config writes that keep decode, D0 and the BAR revoked importers: $(echo "$spurious" | tr '\n' '|')"
+elif ! grep -q "^SPURIOUS $BENCH_LABEL pmcsr-d0 writes=[1-9]" /tmp/bench-spurious*.out; then
+	fail $T.spurious-none "no PMCSR write made (a PM capability on neither ivshmem nor the NVMe?)"
+else
+	pass $T.spurious-none
 fi
