@@ -18,8 +18,10 @@
 #                      rounds, repetitions per timed operation, and the
 #                      numbers of live mappings for the revoke steps
 #
-# Devices: ivshmem's 2 MiB BAR 2 for the dma-buf steps, the NVMe (MSI-X,
-# FLR) for the pass-through ones; edu behind a root port is the importer.
+# Devices: ivshmem's BAR 2 (8 MiB here) for the dma-buf steps, the NVMe
+# (MSI-X, FLR, a PM capability) for the pass-through ones and for PMCSR
+# in the spurious step (label DRIVER-nvme); edu behind a root port is the
+# importer.
 
 T=bench
 MODE=$(cmdline_arg vpd_bench)
@@ -109,6 +111,14 @@ dmabuf_steps() {
 	unbind "$IVSHMEM"
 }
 
+# The NVMe's CMB BAR: its PM capability gives the PMCSR row (ivshmem has
+# none).
+spurious_nvme_steps() {
+	bind_to $DRV "$NVME" || { fail "$T.$1.bind" "$NVME to $DRV"; return; }
+	step "$1-nvme" spurious spurious "$NVME" 2 "$RREPS"
+	unbind "$NVME"
+}
+
 passthru_steps() {
 	bind_to $DRV "$NVME" || { fail "$T.$1.bind" "$NVME to $DRV"; return; }
 	step "$1" passthru passthru "$NVME" 0 "$REPS"
@@ -131,12 +141,13 @@ while [ "$round" -le "$ROUNDS" ]; do
 		for l in in-tree own; do
 			load $l
 			dmabuf_steps $l
+			spurious_nvme_steps $l
 		done
 	else
 		for l in stock variant dropin; do
 			load $l
 			passthru_steps $l
-			[ $l = stock ] || dmabuf_steps $l
+			[ $l = stock ] || { dmabuf_steps $l; spurious_nvme_steps $l; }
 		done
 	fi
 	round=$((round + 1))

@@ -41,7 +41,17 @@ bench() {
 
 if dmabuf_bind $T "$DMABUF_IVSHMEM"; then
 	bench export "BENCH:export-1 BENCH:export-64" export "$DMABUF_IVSHMEM" 2 3
-	bench map "BENCH:attach-map BENCH:map-3" map "$DMABUF_IVSHMEM" 2 3 3
+	# 7.3's exporter fails to map a dma-buf of several one-page ranges
+	# for edu (EADDRINUSE from the IOMMU), where dmabuf-test's p2p slice
+	# maps: said as a SKIP while it does, checked once it does not.
+	if [ "$DMABUF_KIND" = vfio-pci ] &&
+	   ! VPD_BENCH_LABEL=$BENCH_LABEL run_bounded 300 vpd-bench map "$DMABUF_IVSHMEM" 2 1 3 \
+		>/tmp/bench-map.out 2>&1 &&
+	   grep -q 'VPD_IMP_MAP: Address already in use' /tmp/bench-map.out; then
+		skip "$T.map" "the kernel's exporter cannot map 3 one-page ranges for edu: $(tr '\n' '|' </tmp/bench-map.out)"
+	else
+		bench map "BENCH:attach-map BENCH:map-3" map "$DMABUF_IVSHMEM" 2 3 3
+	fi
 	for n in 0 1 10; do
 		bench revoke-$n "BENCH:revoke-reset_n=$n BENCH:revoke-decode_n=$n" \
 			revoke "$DMABUF_IVSHMEM" 2 $n 1
