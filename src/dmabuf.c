@@ -392,14 +392,16 @@ enum vpd_cfg_write vpd_config_write_kind(struct vpd_device *vpd,
 	enum vpd_cfg_write kind = VPD_CFG_UNRELATED;
 	const loff_t end = pos + count;
 	u8 buf[8];
-	bool known;
 	unsigned int i;
 
-	known = count <= sizeof(buf) && !copy_from_user(buf, ubuf, count);
 	for (i = 0; i < ARRAY_SIZE(regs); i++) {
 		if (!regs[i].reg || regs[i].reg < pos || regs[i].reg >= end)
 			continue;
-		if (!known || (buf[regs[i].reg - pos] & regs[i].mask) != regs[i].keep)
+		/* The bytes are read once, and only for a write that needs them. */
+		if (kind == VPD_CFG_UNRELATED &&
+		    (count > sizeof(buf) || copy_from_user(buf, ubuf, count)))
+			return VPD_CFG_MAY_BLOCK;
+		if ((buf[regs[i].reg - pos] & regs[i].mask) != regs[i].keep)
 			return VPD_CFG_MAY_BLOCK;
 		kind = VPD_CFG_KEEPS;
 	}
