@@ -9,6 +9,8 @@
 #   tools/unit/NAME        tests/unit/lib-test.c: the library against a fake
 #                          ioctl and fake sysfs trees (the rig's topologies)
 #   tools/unit-sabotage    lib-test fails when the library ignores ACS
+#   tools/bench-report/NAME  tests/unit/bench-report-test.sh: make bench's
+#                          report (ratios paired by round, n/a reasons)
 #   tools/abi-soname       SONAME libvfio-dmabuf.so.0, the .so.0 link
 #   tools/abi-symbols      exported: exactly libvfio-dmabuf.map's names, each
 #                          at version VFIO_DMABUF_0.1; the archive has them
@@ -60,14 +62,8 @@ fi
 if [[ -x $tree/build/lib-test ]]; then
 	mkdir "$work/unit"
 	"$tree/build/lib-test" "$work/unit" >"$work/unit.out" 2>&1 || true
-	n=0
-	while read -r kind name rest; do
-		case $kind in
-		PASS) t_pass "tools/unit/$name"; n=$((n + 1)) ;;
-		FAIL) t_fail "tools/unit/$name" "${rest#- }"; n=$((n + 1)) ;;
-		esac
-	done <"$work/unit.out"
-	((n)) || t_fail tools/unit "lib-test reported nothing: $(head -n 5 "$work/unit.out")"
+	t_results tools/unit <"$work/unit.out" ||
+		t_fail tools/unit "lib-test reported nothing: $(head -n 5 "$work/unit.out")"
 
 	# The unit tests can fail: the same tests against a library whose
 	# ACS check is gone must report the redirecting switch wrongly.
@@ -87,6 +83,13 @@ if [[ -x $tree/build/lib-test ]]; then
 		t_fail tools/unit-sabotage "lib-test did not notice a library that ignores ACS: $(grep -c '^PASS' "$work/unit-sab.out" 2>/dev/null) passed"
 	fi
 fi
+
+# make bench's report, on made-up console lines.
+mkdir "$work/bench-report"
+sh "$tree/tests/unit/bench-report-test.sh" "$tree/tests/lib/bench-report.awk" \
+	"$work/bench-report" >"$work/bench-report.out" 2>&1
+t_results tools/bench-report <"$work/bench-report.out" ||
+	t_fail tools/bench-report "bench-report-test.sh reported nothing: $(head -n 5 "$work/bench-report.out")"
 
 so=$tree/build/lib/libvfio-dmabuf.so.0.1.0
 if [[ -f $so ]]; then

@@ -18,19 +18,20 @@
  *       attach-map: the test importer's attach + map + unmap + detach of a
  *       one-range dma-buf (the IOMMU path); map-RANGES: the map of a dma-buf
  *       of RANGES (1000) one-page ranges spread over the BAR, distinct where
- *       it has as many pages
+ *       it has as many pages; where the exporter cannot map them (7.3's
+ *       fails with EADDRINUSE), "BENCHNA LABEL map-RANGES REASON" and
+ *       status 3
  *   vpd-bench revoke BDF BAR N REPS
  *       revoke-reset, revoke-decode: with N one-page dma-bufs each mapped
  *       by the importer (its pool), a VFIO_DEVICE_RESET and a config
  *       write clearing Memory Space Enable; every mapping must be revoked
- *       by each (else "FAIL ..." and status 1); mapped again in between.
- *       Also "INVALIDATIONS LABEL OP n=N per_op=K": the importer
- *       notifications one operation caused
+ *       by each (else "FAIL ..." and status 1); mapped again in between
  *   vpd-bench passthru BDF BAR REPS
  *       cfg-read, cfg-write (dword 0x0c, written back unchanged), bar-read,
  *       bar-write (a dword of BAR through the region fd), region-info,
- *       reset, irq (SET_IRQS of MSI-X, MSI or INTx, one vector, on then
- *       off): what every vfio-pci user does, for any driver
+ *       reset (REPS / 4 times from 8 on), irq (SET_IRQS of MSI-X, MSI or
+ *       INTx, one vector, on then off): what every vfio-pci user does, for
+ *       any driver
  *   vpd-bench spurious BDF BAR REPS
  *       one mapped dma-buf, then config writes that leave the BAR usable:
  *       COMMAND with INTx-disable and bus-master toggled (Memory Space
@@ -40,7 +41,8 @@
  *       "SGSHAPE LABEL size=BYTES nents=N max_seg=BYTES": the importer's
  *       mapping of the whole BAR
  *
- * Exit status 0, 1 on a failed check, 2 on bad usage or a setup failure.
+ * Exit status 0, 1 on a failed check, 2 on bad usage or a setup failure,
+ * 3 when the exporter cannot do what is to be timed (BENCHNA).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -259,13 +261,28 @@ static void cmd_export(struct dev *d, struct samples *s, unsigned int reps)
 	}
 }
 
-static void cmd_map(struct dev *d, struct samples *s, unsigned int reps,
-		    unsigned int nr)
+/*
+ * The exporter's map of @nr ranges failed with EADDRINUSE, an IOVA mapped
+ * twice: 7.3's dma_buf_phys_vec_to_sgt() links every range at offset 0 of
+ * the IOVA it allocated, so the second range's link collides with the
+ * first's.  Not a failure of this program: said on its own line, which
+ * tests/bench.sh's report gives as the reason for the missing ratio.
+ */
+static void unmappable(const char *op, unsigned int nr)
+{
+	printf("BENCHNA %s %s the exporter cannot map %u one-page ranges for the importer: %s\n",
+	       label, op, nr, strerror(EADDRINUSE));
+	fflush(stdout);
+}
+
+static int cmd_map(struct dev *d, struct samples *s, unsigned int reps,
+		   unsigned int nr)
 {
 	struct vpd_imp_attach at = { .mode = VPD_IMP_DYNAMIC };
 	struct vpd_imp_map m;
 	int imp = importer_open();
 	unsigned int r;
+	int ret = 0;
 	uint64_t t;
 	char op[32];
 
@@ -281,25 +298,28 @@ static void cmd_map(struct dev *d, struct samples *s, unsigned int reps,
 	report("attach-map", 0, s);
 	close(at.fd);
 
-	/*
-	 * Distinct pages spread over the BAR, where it has as many.  (7.3's
-	 * exporter failed to map 3 adjacent ones, and 512 or 1000, for edu in
-	 * the rig: EADDRINUSE, an IOVA mapped twice; 3 pages far apart, as in
-	 * dmabuf-test's p2p slice, it maps.)
-	 */
+	/* Distinct pages spread over the BAR, where it has as many. */
 	at.fd = export_pages_at(d, nr, 1, spread_stride(d, nr));
 	imp_ioctl(imp, VPD_IMP_ATTACH, &at, "VPD_IMP_ATTACH");
+	snprintf(op, sizeof(op), "map-%u", nr);
 	for (r = 0; r < reps; r++) {
 		t = now_ns();
-		imp_ioctl(imp, VPD_IMP_MAP, &m, "VPD_IMP_MAP");
+		if (ioctl(imp, VPD_IMP_MAP, &m)) {
+			if (errno != EADDRINUSE || r)
+				die("VPD_IMP_MAP");
+			unmappable(op, nr);
+			ret = 3;
+			break;
+		}
 		sample(s, now_ns() - t);
 		imp_ioctl(imp, VPD_IMP_UNMAP, NULL, "VPD_IMP_UNMAP");
 	}
-	snprintf(op, sizeof(op), "map-%u", nr);
-	report(op, 0, s);
+	if (!ret)
+		report(op, 0, s);
 	imp_ioctl(imp, VPD_IMP_DETACH, NULL, "VPD_IMP_DETACH");
 	close(at.fd);
 	close(imp);
+	return ret;
 }
 
 static void pool_status(int imp, struct vpd_imp_pool *p)
@@ -473,7 +493,8 @@ static void cmd_passthru(struct dev *d, struct samples *s, unsigned int reps)
 		sample(s, now_ns() - t);
 	}
 	report("region-info", 0, s);
-	for (r = 0; r < reps; r++) {
+	/* A reset sleeps 100 ms or more: a quarter of the repetitions. */
+	for (r = 0; r < (reps >= 8 ? reps / 4 : reps); r++) {
 		t = now_ns();
 		if (ioctl(d->fd, VFIO_DEVICE_RESET))
 			die("VFIO_DEVICE_RESET");
@@ -650,7 +671,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[1], "export"))
 		cmd_export(&d, &s, reps);
 	else if (!strcmp(argv[1], "map"))
-		cmd_map(&d, &s, reps, n);
+		ret = cmd_map(&d, &s, reps, n);
 	else if (!strcmp(argv[1], "revoke"))
 		ret = cmd_revoke(&d, &s, n, reps);
 	else if (!strcmp(argv[1], "passthru"))

@@ -85,6 +85,23 @@ t_skip() {
 	_t_record SKIP "$name" "${*:-skipped}"
 }
 
+# t_results PREFIX: record the "PASS NAME", "FAIL NAME - WHY" and "SKIP
+# NAME - WHY" lines on stdin (a unit test program's) as PREFIX/NAME; other
+# lines are ignored.  Fails when there was none of them.
+t_results() {
+	local prefix=$1 kind name rest n=0
+	while read -r kind name rest; do
+		case $kind in
+		PASS) t_pass "$prefix/$name" ;;
+		FAIL) t_fail "$prefix/$name" "${rest#- }" ;;
+		SKIP) t_skip "$prefix/$name" "${rest#- }" ;;
+		*) continue ;;
+		esac
+		n=$((n + 1))
+	done
+	((n))
+}
+
 # t_counts: prints "PASSED FAILED SKIPPED"
 t_counts() {
 	t_init
