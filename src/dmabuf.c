@@ -79,9 +79,10 @@ struct vpd_dmabuf {
 	unsigned int bar;
 	/* Bus address minus CPU physical address of the BAR. */
 	u64 bus_offset;
-	char name[32];
+	/* The exporter's, for the log and the dma-buf's exp_name. */
+	const char *name;
 	u32 nr_ranges;
-	struct vpd_range *ranges;
+	struct vpd_range ranges[] __counted_by(nr_ranges);
 };
 
 /* Per attachment, under the dma-buf's resv lock. */
@@ -191,7 +192,7 @@ static bool vpd_error_pending(struct vpd_device *vpd)
 	    !vpd_bars_decode(pdev))
 		return true;
 
-	exp->failed = false;
+	WRITE_ONCE(exp->failed, false);
 	pci_info(pdev, "BARs decode again after the error: dma-bufs usable\n");
 	return false;
 }
@@ -296,7 +297,7 @@ static void __vpd_sync_access(struct vpd_device *vpd)
 	if (revoke == exp->revoked)
 		return;
 
-	exp->revoked = revoke;
+	WRITE_ONCE(exp->revoked, revoke);
 	list_for_each_entry(priv, &exp->dmabufs, node)
 		vpd_dmabuf_set_revoked(priv, revoke);
 }
@@ -313,20 +314,39 @@ static void vpd_update_access(struct vpd_device *vpd, int delta)
 		return;
 	mutex_lock(&exp->lock);
 	if (delta > 0)
-		exp->blocked++;
+		WRITE_ONCE(exp->blocked, exp->blocked + 1);
 	else if (delta < 0 && exp->blocked)
-		exp->blocked--;
+		WRITE_ONCE(exp->blocked, exp->blocked - 1);
 	__vpd_sync_access(vpd);
 	mutex_unlock(&exp->lock);
 }
 
 /*
+ * Whether a sync would find nothing to do: the dma-bufs are usable and the
+ * device, as this thread last changed it, still lets them be.  Read
+ * without exp->lock (vconfig is not ours to lock either): a sync matters
+ * only for a change the caller made itself without a block, which it sees
+ * in program order; a change another thread is making is that thread's to
+ * sync, under the lock.  exp->failed only ever leads to the slow path.
+ */
+static bool vpd_access_settled(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = vpd->exp;
+
+	return !READ_ONCE(exp->revoked) && !READ_ONCE(exp->blocked) &&
+	       !READ_ONCE(exp->failed) && vpd_bars_reachable(vpd);
+}
+
+/*
  * Revoke or restore the device's dma-bufs as its current state requires,
- * for paths that may have made the BAR reachable again without a block
- * around them.
+ * for paths that may have changed it without a block around them: config
+ * writes judged to keep the BARs usable, device features, and ioctls while
+ * revoked (vpd_sync_after_ioctl()).  The common case takes no lock.
  */
 void vpd_sync_access(struct vpd_device *vpd)
 {
+	if (vpd->exp->enabled && vpd_access_settled(vpd))
+		return;
 	vpd_update_access(vpd, 0);
 }
 
@@ -346,8 +366,9 @@ void vpd_unblock_access(struct vpd_device *vpd)
 }
 
 /*
- * What a write of @count bytes from @ubuf at config offset @pos does to the
- * bytes that control whether the BARs are reachable, judged by value as
+ * What a write of @count bytes from @ubuf at config offset @pos, which
+ * covers a watched byte (vpd_config_write_watched()), does to the bytes that
+ * control whether the BARs are reachable, judged by value as
  * vfio_pci_config.c judges its own dma-bufs: only a write that can turn
  * Memory Space Enable off (PCI_COMMAND), move the function out of D0
  * (PMCSR) or start an FLR (PCIe Device Control, Advanced Features Control)
@@ -371,41 +392,54 @@ void vpd_unblock_access(struct vpd_device *vpd)
  *
  * Writes larger than a register's worth are judged by offset alone.
  */
-enum vpd_cfg_write vpd_config_write_kind(struct vpd_device *vpd,
-					 const char __user *ubuf, size_t count,
-					 loff_t pos)
+enum vpd_cfg_write vpd_config_write_judge(struct vpd_device *vpd,
+					  const char __user *ubuf, size_t count,
+					  loff_t pos)
 {
-	struct vpd_exporter *exp = vpd->exp;
-	/* A register byte, and the bits of it that keep the BARs usable. */
-	const struct {
-		unsigned int reg;
-		u8 mask;
-		u8 keep;
-	} regs[] = {
-		{ PCI_COMMAND, PCI_COMMAND_MEMORY, PCI_COMMAND_MEMORY },
-		{ exp->pm_cap ? exp->pm_cap + PCI_PM_CTRL : 0,
-		  PCI_PM_CTRL_STATE_MASK, 0 /* D0 */ },
-		{ exp->pcie_cap ? exp->pcie_cap + PCI_EXP_DEVCTL + 1 : 0,
-		  PCI_EXP_DEVCTL_BCR_FLR >> 8, 0 },
-		{ exp->af_cap ? exp->af_cap + PCI_AF_CTRL : 0, PCI_AF_CTRL_FLR, 0 },
-	};
-	enum vpd_cfg_write kind = VPD_CFG_UNRELATED;
-	const loff_t end = pos + count;
+	const struct vpd_exporter *exp = vpd->exp;
 	u8 buf[8];
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(regs); i++) {
-		if (!regs[i].reg || regs[i].reg < pos || regs[i].reg >= end)
-			continue;
-		/* The bytes are read once, and only for a write that needs them. */
-		if (kind == VPD_CFG_UNRELATED &&
-		    (count > sizeof(buf) || copy_from_user(buf, ubuf, count)))
+	/* The bytes are read once, here. */
+	if (count > sizeof(buf) || copy_from_user(buf, ubuf, count))
+		return VPD_CFG_MAY_BLOCK;
+
+	for (i = 0; i < exp->nr_watch; i++) {
+		const struct vpd_cfg_watch *w = &exp->watch[i];
+
+		if ((u64)(w->reg - pos) < count &&
+		    (buf[w->reg - pos] & w->mask) != w->keep)
 			return VPD_CFG_MAY_BLOCK;
-		if ((buf[regs[i].reg - pos] & regs[i].mask) != regs[i].keep)
-			return VPD_CFG_MAY_BLOCK;
-		kind = VPD_CFG_KEEPS;
 	}
-	return kind;
+	return VPD_CFG_KEEPS;
+}
+
+/* Watch one config byte: @mask's bits of it must read @keep. */
+static void vpd_watch_config(struct vpd_exporter *exp, u16 reg, u8 mask,
+			     u8 keep)
+{
+	exp->watch[exp->nr_watch++] = (struct vpd_cfg_watch){
+		.reg = reg, .mask = mask, .keep = keep,
+	};
+}
+
+/* The device's registers that decide whether its BARs are reachable. */
+static void vpd_watch_init(struct vpd_exporter *exp, struct pci_dev *pdev)
+{
+	u8 af = pci_find_capability(pdev, PCI_CAP_ID_AF);
+
+	BUILD_BUG_ON(ARRAY_SIZE(exp->watch) < 4);
+	vpd_watch_config(exp, PCI_COMMAND, PCI_COMMAND_MEMORY,
+			 PCI_COMMAND_MEMORY);
+	if (pdev->pm_cap)	/* D0 */
+		vpd_watch_config(exp, pdev->pm_cap + PCI_PM_CTRL,
+				 PCI_PM_CTRL_STATE_MASK, 0);
+	if (pdev->pcie_cap)
+		vpd_watch_config(exp, pdev->pcie_cap + PCI_EXP_DEVCTL + 1,
+				 PCI_EXP_DEVCTL_BCR_FLR >> 8, 0);
+	if (af)
+		vpd_watch_config(exp, af + PCI_AF_CTRL, PCI_AF_CTRL_FLR, 0);
+	vpd_watch_index(exp);
 }
 
 int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,
@@ -422,9 +456,11 @@ int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,
 	INIT_LIST_HEAD(&exp->dmabufs);
 	init_waitqueue_head(&exp->unmapped);
 	exp->revoked = true;
-	exp->pm_cap = pdev->pm_cap;
-	exp->pcie_cap = pdev->pcie_cap;
-	exp->af_cap = pci_find_capability(pdev, PCI_CAP_ID_AF);
+	/* With vfio_pci_core's exporter, config writes are none of ours. */
+	if (enabled)
+		vpd_watch_init(exp, pdev);
+	snprintf(exp->name, sizeof(exp->name), "vfio-pci-dmabuf:%s",
+		 pci_name(pdev));
 	vpd->exp = exp;
 	return 0;
 }
@@ -444,7 +480,7 @@ static void vpd_exporter_set(struct vpd_device *vpd, bool *cond, bool val)
 	if (!exp->enabled)
 		return;
 	mutex_lock(&exp->lock);
-	*cond = val;
+	WRITE_ONCE(*cond, val);	/* exp->failed: see vpd_access_settled() */
 	__vpd_sync_access(vpd);
 	mutex_unlock(&exp->lock);
 }
@@ -753,15 +789,16 @@ static void vpd_dmabuf_unmap(struct dma_buf_attachment *attach,
 	vpd_unmap_ranges(priv, attach->dev, map, map->nr_ranges, dir);
 	if (va->maps)
 		va->maps--;
-	if (atomic_dec_return(&priv->nr_mapped) <= 0)
+	/* Outside a revocation nobody waits: no wait-queue lock then. */
+	if (atomic_dec_return(&priv->nr_mapped) <= 0 &&
+	    wq_has_sleeper(&priv->exp->unmapped))
 		wake_up_all(&priv->exp->unmapped);
 }
 
 static void vpd_dmabuf_free(struct vpd_dmabuf *priv)
 {
 	vpd_exporter_put(priv->exp);
-	kvfree(priv->ranges);
-	kfree(priv);
+	kvfree(priv);
 }
 
 static void vpd_dmabuf_release(struct dma_buf *dmabuf)
@@ -843,25 +880,21 @@ static struct vpd_dmabuf *vpd_dmabuf_alloc(struct vpd_device *vpd,
 	struct vpd_dmabuf *priv;
 	int ret;
 
-	priv = kzalloc_obj(*priv);
+	/*
+	 * As many ranges as memdup_array_user() took, so the size cannot
+	 * overflow and never warns; charged to the caller's memory cgroup.
+	 */
+	priv = kvzalloc(struct_size(priv, ranges, req->nr_ranges),
+			GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!priv)
 		return ERR_PTR(-ENOMEM);
+	priv->nr_ranges = req->nr_ranges;
 	kref_get(&vpd->exp->kref);
 	priv->exp = vpd->exp;
+	priv->name = vpd->exp->name;
 	priv->pdev = pdev;
 	priv->bar = bar;
 	INIT_LIST_HEAD(&priv->node);
-	snprintf(priv->name, sizeof(priv->name), "vfio-pci-dmabuf:%s",
-		 pci_name(pdev));
-
-	/* As many ranges as memdup_array_user() took: never a warning. */
-	priv->ranges = kvcalloc(req->nr_ranges, sizeof(*priv->ranges),
-				GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!priv->ranges) {
-		ret = -ENOMEM;
-		goto err;
-	}
-	priv->nr_ranges = req->nr_ranges;
 
 	/* Only memory BARs can be reached peer-to-peer. */
 	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM)) {

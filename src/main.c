@@ -223,37 +223,54 @@ static long vpd_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 		      unsigned long arg)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
-	bool block = vpd_ioctl_blocks_access(cmd);
 	long ret;
 
-	if (block)
+	if (vpd_ioctl_blocks_access(cmd)) {
 		vpd_block_access(vpd);
-	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
-	if (block)
+		ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
 		vpd_unblock_access(vpd);
-	else
-		vpd_sync_access(vpd);	/* an implicit low-power exit */
+		return ret;
+	}
+	ret = vfio_pci_core_ioctl(core_vdev, cmd, arg);
+	vpd_sync_after_ioctl(vpd);	/* an implicit low-power exit */
 	return ret;
 }
 
-static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
-			 size_t count, loff_t *ppos)
+/* A config write that covers a watched byte: judged, blocked or synced. */
+static noinline ssize_t vpd_write_watched(struct vfio_device *core_vdev,
+					  const char __user *buf, size_t count,
+					  loff_t *ppos)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
-	enum vpd_cfg_write kind = VPD_CFG_UNRELATED;
+	enum vpd_cfg_write kind;
 	ssize_t ret;
 
-	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX)
-		kind = vpd_config_write_kind(vpd, buf, count,
-					     *ppos & VFIO_PCI_OFFSET_MASK);
+	kind = vpd_config_write_judge(vpd, buf, count,
+				      *ppos & VFIO_PCI_OFFSET_MASK);
 	if (kind == VPD_CFG_MAY_BLOCK)
 		vpd_block_access(vpd);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
 	if (kind == VPD_CFG_MAY_BLOCK)
 		vpd_unblock_access(vpd);
-	else if (kind == VPD_CFG_KEEPS)
+	else
 		vpd_sync_access(vpd);	/* D0 again; or a racing writer, see there */
 	return ret;
+}
+
+/*
+ * BAR writes and config writes that touch no watched byte go straight on
+ * to vfio_pci_core (a tail call: nothing of ours left on the stack).
+ */
+static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
+			 size_t count, loff_t *ppos)
+{
+	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
+
+	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX &&
+	    vpd_config_write_watched(vpd->exp, count,
+				     *ppos & VFIO_PCI_OFFSET_MASK))
+		return vpd_write_watched(core_vdev, buf, count, ppos);
+	return vfio_pci_core_write(core_vdev, buf, count, ppos);
 }
 
 /* Entering low power puts the device in D3: block until it is done. */

@@ -14,6 +14,13 @@
 #include <linux/wait.h>
 
 /*
+ * Every config byte that controls BAR accessibility lies below this: the
+ * capabilities that hold them start in the first 256 bytes and the byte
+ * is at most 9 past the start.
+ */
+#define VPD_CFG_WATCH_SPAN	(PCI_CFG_SPACE_SIZE + 64)
+
+/*
  * State of the dma-buf exporter of one device.  It lives in its own
  * refcounted object because a dma-buf may outlive the device: the device
  * holds one reference, each dma-buf another.  A dma-buf never holds a
@@ -46,7 +53,11 @@ struct vpd_exporter {
 	struct kref kref;
 	/* Whether this driver exports at all (false: vfio_pci_core's exporter). */
 	bool enabled;
-	/* Serialises revocation and protects everything below. */
+	/*
+	 * Serialises revocation and protects everything below; @revoked,
+	 * @blocked and @failed are also read without it, by
+	 * vpd_access_settled(), and so written with WRITE_ONCE().
+	 */
 	struct mutex lock;
 	/* Live dma-bufs of the current open; unlinked at close. */
 	struct list_head dmabufs;
@@ -65,10 +76,21 @@ struct vpd_exporter {
 	bool revoked;
 	/* Woken when a dma-buf's last mapping goes away. */
 	wait_queue_head_t unmapped;
-	/* Config-space registers that control BAR accessibility. */
-	u8 pm_cap;
-	u8 pcie_cap;
-	u8 af_cap;
+	/*
+	 * The config-space bytes that control BAR accessibility, and the
+	 * bits of each that keep the BARs usable (vpd_config_write_judge()):
+	 * the device's own, found once at init.
+	 */
+	struct vpd_cfg_watch {
+		u16 reg;
+		u8 mask;
+		u8 keep;
+	} watch[4];
+	u8 nr_watch;
+	/* How many bytes of @watch lie below each offset (vpd_watch_index()). */
+	u8 watched_below[VPD_CFG_WATCH_SPAN + 1];
+	/* "vfio-pci-dmabuf:BDF": every dma-buf's exp_name, and the log's. */
+	char name[32];
 };
 
 struct vpd_device {
@@ -91,16 +113,63 @@ void vpd_exporter_error(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);
-/* What a config write does to BAR accessibility (vpd_config_write_kind()). */
+/* What a config write that covers a watched byte does to BAR accessibility. */
 enum vpd_cfg_write {
-	VPD_CFG_UNRELATED,	/* touches no byte that controls it */
-	VPD_CFG_KEEPS,		/* touches them with values that keep the BARs usable */
+	VPD_CFG_KEEPS,		/* writes values that keep the BARs usable */
 	VPD_CFG_MAY_BLOCK,	/* may turn decode off, leave D0 or start an FLR */
 };
 
-enum vpd_cfg_write vpd_config_write_kind(struct vpd_device *vpd,
-					 const char __user *ubuf, size_t count,
-					 loff_t pos);
+enum vpd_cfg_write vpd_config_write_judge(struct vpd_device *vpd,
+					  const char __user *ubuf, size_t count,
+					  loff_t pos);
+
+/*
+ * Whether a config write of @count bytes at @pos covers a byte that
+ * controls BAR accessibility (exp->watch).  Nearly none does: those go to
+ * vfio_pci_core untouched; vpd_config_write_judge() looks at the others'
+ * bytes.  Inline: it runs for every config write.
+ */
+static inline bool vpd_config_write_watched(const struct vpd_exporter *exp,
+					    size_t count, loff_t pos)
+{
+	u64 off = pos, end;
+
+	if (off >= VPD_CFG_WATCH_SPAN)
+		return false;
+	end = count < VPD_CFG_WATCH_SPAN - off ? off + count : VPD_CFG_WATCH_SPAN;
+	return exp->watched_below[end] != exp->watched_below[off];
+}
+
+/*
+ * exp->watched_below from exp->watch, once it is complete.  (Here, not in
+ * dmabuf.c, so that tests/unit/cfg-watch-test.sh compiles it too.)
+ */
+static inline void vpd_watch_index(struct vpd_exporter *exp)
+{
+	unsigned int off, i;
+
+	exp->watched_below[0] = 0;
+	for (off = 0; off < VPD_CFG_WATCH_SPAN; off++) {
+		exp->watched_below[off + 1] = exp->watched_below[off];
+		for (i = 0; i < exp->nr_watch; i++)
+			if (exp->watch[i].reg == off)
+				exp->watched_below[off + 1]++;
+	}
+}
+
+/*
+ * After an ioctl that blocked nothing.  Such an ioctl never makes the BARs
+ * unreachable (resets block; low-power entry is a feature, see
+ * vpd_device_feature()), but it may end low power (vfio resumes the device
+ * for every ioctl): only revoked dma-bufs can need a sync.  Inline: it runs
+ * after every ioctl.
+ */
+static inline void vpd_sync_after_ioctl(struct vpd_device *vpd)
+{
+	if (vpd->exp->enabled && READ_ONCE(vpd->exp->revoked))
+		vpd_sync_access(vpd);
+}
+
 int vpd_feature_dma_buf(struct vpd_device *vpd, u32 flags, void __user *arg,
 			size_t argsz);
 

@@ -6,7 +6,9 @@
 # vfio-pci.ko is built beside it wherever dropin-check.sh allows it.
 # conftest/NAME: src/compat/conftest.sh on made-up probes (tests/unit/
 # conftest-test.sh): each probe is on exactly when it compiles, compiled
-# together; the fallback; broken flags fail.  Per kernel, also:
+# together; the fallback; broken flags fail.  cfg-watch/NAME: src/vpd.h's
+# vpd_config_write_watched() on the host against the plain definition
+# (tests/unit/cfg-watch-test.sh).  Per kernel, also:
 #   KERNEL/probes-pinned   vpd_config.h defines exactly the HAVE_* set that
 #                          tests/probes.conf pins for KERNEL (a probe broken
 #                          for an unrelated reason must not switch a feature
@@ -175,20 +177,27 @@ check_table() {
 
 # conftest.sh itself, with the host's gcc and made-up probes.
 conftest_unit() {
-	local work line name rest
+	local work
 	work=$(mktemp -d)
-	while read -r line; do
-		name=${line#* }
-		name=${name%% *}
-		rest=${line#* "$name"}
-		case $line in
-		PASS\ *) t_pass "conftest/$name" ;;
-		FAIL\ *) t_fail "conftest/$name" "${rest# - }" ;;
-		esac
-	done < <(sh "$VPD_TESTS_DIR/unit/conftest-test.sh" "$VPD_TOP/src/compat/conftest.sh" "$work" 2>&1)
+	sh "$VPD_TESTS_DIR/unit/conftest-test.sh" "$VPD_TOP/src/compat/conftest.sh" \
+		"$work/scratch" >"$work/out" 2>&1
+	t_results conftest <"$work/out" ||
+		t_fail conftest "conftest-test.sh reported nothing: $(head -n 5 "$work/out")"
 	rm -rf -- "$work"
 }
 conftest_unit
+
+# The config-write filter of src/vpd.h, as written there, with the host's cc.
+cfg_watch_unit() {
+	local work
+	work=$(mktemp -d)
+	sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/vpd.h" "$work/scratch" \
+		>"$work/out" 2>&1
+	t_results cfg-watch <"$work/out" ||
+		t_fail cfg-watch "cfg-watch-test.sh reported nothing: $(head -n 5 "$work/out")"
+	rm -rf -- "$work"
+}
+cfg_watch_unit
 
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do
