@@ -28,9 +28,11 @@
 # one vCPU): under TCG the host's time of the same code varies from one
 # process to the next by up to 1.7 times, at random, and with the host's
 # load; instructions repeat to the last one.  Where the guest idles (a
-# reset's sleeps) the clock follows the host's (sleep=on).  So a ratio is
-# one of guest instructions executed, kernel and device model included;
-# VPD_BENCH_CLOCK=host measures host time instead (-smp 2, no icount).
+# reset's sleeps) the clock jumps to the next timer (sleep=off), so a
+# sleep lasts exactly as long as it asks, and other work on the host
+# changes nothing.  A ratio is thus one of guest instructions executed
+# (the device model's work is free); VPD_BENCH_CLOCK=host measures host
+# time instead (-smp 2, no icount).
 #
 # Usage: tests/bench.sh [KERNEL...]   (default: 7.3 6.1 6.12)
 # VPD_BENCH_ROUNDS (5), VPD_BENCH_REPS (40), VPD_BENCH_NS (0,1,10,100,1000),
@@ -54,12 +56,12 @@ procs=${VPD_BENCH_PROCS:-$([[ $clock == icount ]] && echo 1 || echo 5)}
 # (A later -smp overrides vm_boot's; with two vCPUs, icount hangs at boot.)
 qemu_clock=()
 # shellcheck disable=SC2054 # commas are QEMU option syntax
-[[ $clock == host ]] || qemu_clock=(-icount shift=0,sleep=on -smp 1)
+[[ $clock == host ]] || qemu_clock=(-icount shift=0,sleep=off -smp 1)
 host_apt_install gnuplot-nox
 
-stamp=$(date -u +%Y%m%dT%H%M%SZ)
-out=$VPD_CACHE/bench/$stamp
-mkdir -p "$out"
+mkdir -p "$VPD_CACHE/bench"
+out=$(mktemp -d "$VPD_CACHE/bench/$(date -u +%Y%m%dT%H%M%SZ).XXXX")
+chmod 755 "$out"
 run=$(mktemp -d "${TMPDIR:-/tmp}/vpd-bench.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 

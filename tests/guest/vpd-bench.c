@@ -25,7 +25,9 @@
  *       revoke-reset, revoke-decode: with N one-page dma-bufs each mapped
  *       by the importer (its pool), a VFIO_DEVICE_RESET and a config
  *       write clearing Memory Space Enable; every mapping must be revoked
- *       by each (else "FAIL ..." and status 1); mapped again in between
+ *       by each (else "FAIL ..." and status 1); mapped again in between.
+ *       For N > 0 also reset-unmapped: from the reset's start to the
+ *       importer's last unmap, the revocation without the reset's sleeps
  *   vpd-bench passthru BDF BAR REPS
  *       cfg-read, cfg-write (dword 0x0c, written back unchanged), bar-read,
  *       bar-write (a dword of BAR through the region fd), region-info,
@@ -365,12 +367,16 @@ static int cmd_revoke(struct dev *d, struct samples *s, unsigned int n,
 		      unsigned int reps)
 {
 	struct vpd_imp_attach at = { .mode = VPD_IMP_DYNAMIC };
-	struct vpd_imp_pool p;
+	struct samples unmapped = { .ns = calloc(reps ? reps : 1, sizeof(uint64_t)) };
+	struct vpd_imp_pool p, q;
 	int imp = importer_open();
 	unsigned int i, r;
 	uint16_t cmd;
 	bool ok = true;
 	uint64_t t;
+
+	if (!unmapped.ns)
+		die("calloc");
 
 	/*
 	 * Each on a page of its own where the BAR has enough: the DMA-API
@@ -387,10 +393,15 @@ static int cmd_revoke(struct dev *d, struct samples *s, unsigned int n,
 		if (ioctl(d->fd, VFIO_DEVICE_RESET))
 			die("VFIO_DEVICE_RESET");
 		sample(s, now_ns() - t);
+		pool_status(imp, &q);
+		if (n)
+			sample(&unmapped, q.last_unmap_ns - t);
 		ok = revoked_all(imp, p.invalidations, n, "revoke-reset") &&
 		     pool_remap(imp, n);
 	}
 	report("revoke-reset", n, s);
+	if (n)
+		report("reset-unmapped", n, &unmapped);
 
 	cmd = cfg_read16(d, PCI_COMMAND);
 	for (r = 0; r < reps && ok; r++) {
@@ -405,6 +416,7 @@ static int cmd_revoke(struct dev *d, struct samples *s, unsigned int n,
 	report("revoke-decode", n, s);
 	imp_ioctl(imp, VPD_IMP_POOL_CLEAR, NULL, "VPD_IMP_POOL_CLEAR");
 	close(imp);
+	free(unmapped.ns);
 	return ok ? 0 : 1;
 }
 

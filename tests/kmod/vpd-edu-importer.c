@@ -125,6 +125,7 @@ struct vpd_imp {
 	u32 pool_map_failures;
 	int pool_last_err;
 	atomic64_t pool_invalidations;
+	atomic64_t pool_last_unmap_ns;
 };
 
 /* A pool entry: one dynamic attachment, mapped, counted, never DMA'd to. */
@@ -642,6 +643,8 @@ static void vpd_imp_entry_invalidate(struct dma_buf_attachment *attach)
 
 	dma_resv_assert_held(attach->dmabuf->resv);
 	atomic64_inc(&e->imp->pool_invalidations);
+	if (e->sgt)
+		atomic64_set(&e->imp->pool_last_unmap_ns, ktime_get_ns());
 	vpd_imp_entry_unmap_locked(e);
 }
 
@@ -688,6 +691,7 @@ static void vpd_imp_pool_clear(struct vpd_imp *imp)
 	list_for_each_entry_safe(e, tmp, &imp->pool, node)
 		vpd_imp_entry_free(imp, e);
 	atomic64_set(&imp->pool_invalidations, 0);
+	atomic64_set(&imp->pool_last_unmap_ns, 0);
 	imp->pool_map_failures = 0;
 	imp->pool_last_err = 0;
 }
@@ -751,6 +755,7 @@ static void vpd_imp_pool_status(struct vpd_imp *imp, struct vpd_imp_pool *st)
 	st->invalidations = atomic64_read(&imp->pool_invalidations);
 	st->map_failures = imp->pool_map_failures;
 	st->last_map_errno = -imp->pool_last_err;
+	st->last_unmap_ns = atomic64_read(&imp->pool_last_unmap_ns);
 }
 
 static void vpd_imp_pool_remap(struct vpd_imp *imp, struct vpd_imp_pool *st)
@@ -932,6 +937,7 @@ static int vpd_imp_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	INIT_DELAYED_WORK(&imp->late_unmap, vpd_imp_late_unmap);
 	INIT_LIST_HEAD(&imp->pool);
 	atomic64_set(&imp->pool_invalidations, 0);
+	atomic64_set(&imp->pool_last_unmap_ns, 0);
 	imp->pdev = pdev;
 
 	ret = pci_enable_device(pdev);

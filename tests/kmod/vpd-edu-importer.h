@@ -121,6 +121,8 @@ struct vpd_imp_pool {
 	__u64 nents;		/* DMA segments of the mapped entries */
 	__u32 map_failures;	/* of the last VPD_IMP_POOL_REMAP */
 	__s32 last_map_errno;	/* of the last failed map: a positive errno */
+	/* CLOCK_MONOTONIC (ns) of the last revoke callback that unmapped */
+	__u64 last_unmap_ns;
 };
 
 #define VPD_IMP_TYPE	0xE5
