@@ -24,9 +24,10 @@
 #                      fuzzer run (VPD_SOAK_CYCLES, VPD_SOAK_SECONDS,
 #                      VPD_FUZZ_SEED)
 # make bench           the control path's cost as ratios, in QEMU guests
-#                      (tests/bench.sh: the in-tree exporter on 7.3, stock
-#                      vfio-pci on 6.1 and 6.12; report and plots under
-#                      the cache; needs root; not part of make check)
+#                      whose clock counts instructions (tests/bench.sh: the
+#                      in-tree exporter on 7.3, stock vfio-pci on 6.1 and
+#                      6.12; report and plots under the cache; needs root;
+#                      about 5 minutes; not part of make check)
 # make tools          libvfio-dmabuf (shared, static, pkg-config file), the
 #                      vfio-dmabuf tool as build/vfio-dmabuf, its man pages,
 #                      and the DPDK example where libdpdk-dev is installed
