@@ -175,29 +175,14 @@ check_table() {
 	fi
 }
 
-# conftest.sh itself, with the host's gcc and made-up probes.
-conftest_unit() {
-	local work
-	work=$(mktemp -d)
-	sh "$VPD_TESTS_DIR/unit/conftest-test.sh" "$VPD_TOP/src/compat/conftest.sh" \
-		"$work/scratch" >"$work/out" 2>&1
-	t_results conftest <"$work/out" ||
-		t_fail conftest "conftest-test.sh reported nothing: $(head -n 5 "$work/out")"
-	rm -rf -- "$work"
-}
-conftest_unit
-
-# The config-write filter of src/vpd.h, as written there, with the host's cc.
-cfg_watch_unit() {
-	local work
-	work=$(mktemp -d)
-	sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/vpd.h" "$work/scratch" \
-		>"$work/out" 2>&1
-	t_results cfg-watch <"$work/out" ||
-		t_fail cfg-watch "cfg-watch-test.sh reported nothing: $(head -n 5 "$work/out")"
-	rm -rf -- "$work"
-}
-cfg_watch_unit
+# conftest.sh itself, with the host's gcc and made-up probes; the
+# config-write filter of src/vpd.h, as written there, with the host's cc.
+unit_work=$(mktemp -d)
+t_unit conftest sh "$VPD_TESTS_DIR/unit/conftest-test.sh" \
+	"$VPD_TOP/src/compat/conftest.sh" "$unit_work/conftest"
+t_unit cfg-watch sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/vpd.h" \
+	"$unit_work/cfg-watch"
+rm -rf -- "$unit_work"
 
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do

@@ -61,9 +61,7 @@ fi
 
 if [[ -x $tree/build/lib-test ]]; then
 	mkdir "$work/unit"
-	"$tree/build/lib-test" "$work/unit" >"$work/unit.out" 2>&1 || true
-	t_results tools/unit <"$work/unit.out" ||
-		t_fail tools/unit "lib-test reported nothing: $(head -n 5 "$work/unit.out")"
+	t_unit tools/unit "$tree/build/lib-test" "$work/unit"
 
 	# The unit tests can fail: the same tests against a library whose
 	# ACS check is gone must report the redirecting switch wrongly.
@@ -85,11 +83,8 @@ if [[ -x $tree/build/lib-test ]]; then
 fi
 
 # make bench's report, on made-up console lines.
-mkdir "$work/bench-report"
-sh "$tree/tests/unit/bench-report-test.sh" "$tree/tests/lib/bench-report.awk" \
-	"$work/bench-report" >"$work/bench-report.out" 2>&1
-t_results tools/bench-report <"$work/bench-report.out" ||
-	t_fail tools/bench-report "bench-report-test.sh reported nothing: $(head -n 5 "$work/bench-report.out")"
+t_unit tools/bench-report sh "$tree/tests/unit/bench-report-test.sh" \
+	"$tree/tests/lib/bench-report.awk" "$work/bench-report"
 
 so=$tree/build/lib/libvfio-dmabuf.so.0.1.0
 if [[ -f $so ]]; then

@@ -11,9 +11,9 @@
 # minimums, the operation's own cost (a median also carries whatever else
 # the TCG host did meanwhile), and paired by round: the two drivers'
 # minimums of one round (over its processes) divided, then the median of
-# those quotients, so
-# that a drift between rounds cancels.  Consoles without BENCHROUND lines
-# fall back to the quotient of the overall minimums.
+# those quotients, so that a drift between rounds cancels.  Consoles
+# without BENCHROUND lines fall back to the quotient of the overall
+# minimums.
 # Revoke slopes are the least squares fit of the minimum time against N.
 
 function kv(s, k,    i, a, n) {
@@ -24,8 +24,8 @@ function kv(s, k,    i, a, n) {
 	return ""
 }
 
-function med(key,    n, i, j, t, v) {
-	n = split(samples[key], v, " ")
+# The (lower) median of v[1..n], sorted in place; "" if n is 0.
+function vmedian(v, n,    i, j, t) {
 	for (i = 2; i <= n; i++)
 		for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) {
 			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
@@ -33,19 +33,19 @@ function med(key,    n, i, j, t, v) {
 	return n ? v[int((n + 1) / 2)] : ""
 }
 
+function med(key,    v) {
+	return vmedian(v, split(samples[key], v, " "))
+}
+
 # The paired ratio of keys @a over @b (see above); "" if unmeasured.
-function pratio(a, b,    r, n, i, j, t, v) {
+function pratio(a, b,    r, n, v) {
 	n = 0
 	for (r = 1; r <= nrounds; r++)
 		if (((a, r) in rmin) && ((b, r) in rmin) && rmin[b, r] > 0)
 			v[++n] = rmin[a, r] / rmin[b, r]
 	if (!n)
 		return (a in mins) && (b in mins) && mins[b] > 0 ? mins[a] / mins[b] : ""
-	for (i = 2; i <= n; i++)
-		for (j = i; j > 1 && v[j - 1] > v[j]; j--) {
-			t = v[j]; v[j] = v[j - 1]; v[j - 1] = t
-		}
-	return v[int((n + 1) / 2)]
+	return vmedian(v, n)
 }
 
 function verdict(name, got, goal, why) {
@@ -154,6 +154,7 @@ END {
 	# ticks, which the work before them shifts: revoke-reset is a sawtooth
 	# in N, shown and fitted but not judged).
 	nrops = split("revoke-reset reset-unmapped revoke-decode", rops, " ")
+	njops = split("reset-unmapped revoke-decode", jops, " ")	# judged
 	for (kl in labels) {
 		split(kl, q, SUBSEP)
 		for (o = 1; o <= nrops; o++) {
@@ -185,8 +186,8 @@ END {
 				      ((k, "own", eops[j]) in na) ? na[k, "own", eops[j]] : ""
 				verdict(eops[j] "@" k, pratio(a, b), "1.05", why)
 			}
-			for (o = 2; o <= nrops; o++) {
-				op = rops[o]
+			for (o = 1; o <= njops; o++) {
+				op = jops[o]
 				a = k SUBSEP "own" SUBSEP op; b = k SUBSEP "in-tree" SUBSEP op
 				if ((a in sl) && (b in sl) && sl[b] > 0)
 					verdict(op "-slope@" k, sl[a] / sl[b], "1.00", "")

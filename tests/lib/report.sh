@@ -102,6 +102,21 @@ t_results() {
 	((n))
 }
 
+# t_unit PREFIX CMD...: run CMD, a unit test program (tests/unit/), and
+# record its lines as t_results does; a FAIL named PREFIX when it printed
+# none, with the start of what it did print.
+t_unit() {
+	local prefix=$1 what out
+	shift
+	what=$1
+	[[ $what != sh ]] || what=$2
+	out=$(mktemp "${TMPDIR:-/tmp}/vpd-unit.XXXXXX")
+	"$@" >"$out" 2>&1 || true
+	t_results "$prefix" <"$out" ||
+		t_fail "$prefix" "${what##*/} reported nothing: $(head -n 5 "$out")"
+	rm -f -- "$out"
+}
+
 # t_counts: prints "PASSED FAILED SKIPPED"
 t_counts() {
 	t_init
