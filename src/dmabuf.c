@@ -339,9 +339,9 @@ static bool vpd_access_settled(struct vpd_device *vpd)
 
 /*
  * Revoke or restore the device's dma-bufs as its current state requires,
- * for paths that may have changed it without a block around them: config
- * writes judged to keep the BARs usable, device features, and ioctls while
- * revoked (vpd_sync_after_ioctl()).  The common case takes no lock.
+ * for paths that may have changed it without a block around them: device
+ * features and ioctls while revoked (vpd_sync_after_ioctl()).  The common
+ * case takes no lock.
  */
 void vpd_sync_access(struct vpd_device *vpd)
 {
@@ -366,80 +366,29 @@ void vpd_unblock_access(struct vpd_device *vpd)
 }
 
 /*
- * What a write of @count bytes from @ubuf at config offset @pos, which
- * covers a watched byte (vpd_config_write_watched()), does to the bytes that
- * control whether the BARs are reachable, judged by value as
- * vfio_pci_config.c judges its own dma-bufs: only a write that can turn
- * Memory Space Enable off (PCI_COMMAND), move the function out of D0
- * (PMCSR) or start an FLR (PCIe Device Control, Advanced Features Control)
- * revokes first.  Toggling INTx-disable or bus mastering, writing D0 or
- * writing a BAR register (vfio virtualizes those) leaves importers mapped.
- *
- * A writer racing its own buffer: vfio_pci_core copies @ubuf again after
- * this look, so the bytes that reach the device may differ from the bytes
- * judged here.  Only the device's owner can write its config space, and
- * only through its own buffer.  What it gains is a write that turns decode
- * off or leaves D0 with the dma-bufs still mapped, until the caller's
- * vpd_sync_access() after the write (VPD_CFG_KEEPS) revokes them, before
- * write() returns.  In that window its importers' DMA finds a BAR that
- * does not decode and fails (an Unsupported Request at the BAR's port):
- * what the owner can make its own device do to its importers in
- * device-specific ways anyway (an NVMe CMB switched off through CMBMSC,
- * say), and nothing outside the transactions aimed at its BAR.  The CPU
- * side is not ours to guard: vfio_pci_core decides its mmap zap from its
- * own copy.  FLR needs no such argument: vfio starts it through
- * pci_try_reset_function(), whose reset_prepare revokes first.
- *
- * Writes larger than a register's worth are judged by offset alone.
+ * The device's config bytes whose writes can make its BARs unreachable.  A
+ * config write that covers any of them blocks first (vpd_write_watched()),
+ * decided by offset alone, whatever the bytes written: Memory Space Enable
+ * (PCI_COMMAND's low byte), the power state (PMCSR's low byte), and the
+ * two ways to request an FLR, PCIe Device Control's high byte and Advanced
+ * Features Control.  vfio starts an FLR requested through config space
+ * with pci_try_reset_function(), whose reset_prepare blocks as well; the
+ * watch does not rely on that.
  */
-enum vpd_cfg_write vpd_config_write_judge(struct vpd_device *vpd,
-					  const char __user *ubuf, size_t count,
-					  loff_t pos)
-{
-	const struct vpd_exporter *exp = vpd->exp;
-	u8 buf[8];
-	unsigned int i;
-
-	/* The bytes are read once, here. */
-	if (count > sizeof(buf) || copy_from_user(buf, ubuf, count))
-		return VPD_CFG_MAY_BLOCK;
-
-	for (i = 0; i < exp->nr_watch; i++) {
-		const struct vpd_cfg_watch *w = &exp->watch[i];
-
-		if ((u64)(w->reg - pos) < count &&
-		    (buf[w->reg - pos] & w->mask) != w->keep)
-			return VPD_CFG_MAY_BLOCK;
-	}
-	return VPD_CFG_KEEPS;
-}
-
-/* Watch one config byte: @mask's bits of it must read @keep. */
-static void vpd_watch_config(struct vpd_exporter *exp, u16 reg, u8 mask,
-			     u8 keep)
-{
-	exp->watch[exp->nr_watch++] = (struct vpd_cfg_watch){
-		.reg = reg, .mask = mask, .keep = keep,
-	};
-}
-
-/* The device's registers that decide whether its BARs are reachable. */
 static void vpd_watch_init(struct vpd_exporter *exp, struct pci_dev *pdev)
 {
 	u8 af = pci_find_capability(pdev, PCI_CAP_ID_AF);
+	struct vpd_cfg_watch *w = &exp->watch;
 
-	BUILD_BUG_ON(ARRAY_SIZE(exp->watch) < 4);
-	vpd_watch_config(exp, PCI_COMMAND, PCI_COMMAND_MEMORY,
-			 PCI_COMMAND_MEMORY);
-	if (pdev->pm_cap)	/* D0 */
-		vpd_watch_config(exp, pdev->pm_cap + PCI_PM_CTRL,
-				 PCI_PM_CTRL_STATE_MASK, 0);
+	BUILD_BUG_ON(VPD_CFG_WATCH_MAX < 4);
+	vpd_cfg_watch_add(w, PCI_COMMAND);
+	if (pdev->pm_cap)
+		vpd_cfg_watch_add(w, pdev->pm_cap + PCI_PM_CTRL);
 	if (pdev->pcie_cap)
-		vpd_watch_config(exp, pdev->pcie_cap + PCI_EXP_DEVCTL + 1,
-				 PCI_EXP_DEVCTL_BCR_FLR >> 8, 0);
+		vpd_cfg_watch_add(w, pdev->pcie_cap + PCI_EXP_DEVCTL + 1);
 	if (af)
-		vpd_watch_config(exp, af + PCI_AF_CTRL, PCI_AF_CTRL_FLR, 0);
-	vpd_watch_index(exp);
+		vpd_cfg_watch_add(w, af + PCI_AF_CTRL);
+	vpd_cfg_watch_index(w);
 }
 
 int vpd_exporter_init(struct vpd_device *vpd, struct pci_dev *pdev,

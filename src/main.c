@@ -236,24 +236,29 @@ static long vpd_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
 	return ret;
 }
 
-/* A config write that covers a watched byte: judged, blocked or synced. */
+/*
+ * A config write that covers a byte controlling BAR accessibility (decode,
+ * power state, FLR: exp->watch) blocks first, whatever it writes: the
+ * verdict cannot depend on the bytes.  vfio_pci_core copies the __user
+ * buffer itself, and a buffer that another thread (or a userfaultfd
+ * handler) changes between two copies would let a write judged harmless
+ * on our copy turn decode off with importers still mapped.  So the buffer
+ * is never read here; importers are revoked before vfio_pci_core writes
+ * and may map again after it if the BARs are still reachable.  The cost:
+ * a write that keeps decode on (bus master or INTx toggles written as a
+ * word, PMCSR written with D0) revokes and restores mapped importers too.
+ * Without dma-bufs the block is a mutex and a few loads.
+ */
 static noinline ssize_t vpd_write_watched(struct vfio_device *core_vdev,
 					  const char __user *buf, size_t count,
 					  loff_t *ppos)
 {
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
-	enum vpd_cfg_write kind;
 	ssize_t ret;
 
-	kind = vpd_config_write_judge(vpd, buf, count,
-				      *ppos & VFIO_PCI_OFFSET_MASK);
-	if (kind == VPD_CFG_MAY_BLOCK)
-		vpd_block_access(vpd);
+	vpd_block_access(vpd);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
-	if (kind == VPD_CFG_MAY_BLOCK)
-		vpd_unblock_access(vpd);
-	else
-		vpd_sync_access(vpd);	/* D0 again; or a racing writer, see there */
+	vpd_unblock_access(vpd);
 	return ret;
 }
 
@@ -267,8 +272,8 @@ static ssize_t vpd_write(struct vfio_device *core_vdev, const char __user *buf,
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
 
 	if (VFIO_PCI_OFFSET_TO_INDEX(*ppos) == VFIO_PCI_CONFIG_REGION_INDEX &&
-	    vpd_config_write_watched(vpd->exp, count,
-				     *ppos & VFIO_PCI_OFFSET_MASK))
+	    vpd_cfg_watch_covers(&vpd->exp->watch, count,
+				 *ppos & VFIO_PCI_OFFSET_MASK))
 		return vpd_write_watched(core_vdev, buf, count, ppos);
 	return vfio_pci_core_write(core_vdev, buf, count, ppos);
 }

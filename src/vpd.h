@@ -13,12 +13,7 @@
 #include <linux/vfio_pci_core.h>
 #include <linux/wait.h>
 
-/*
- * Every config byte that controls BAR accessibility lies below this: the
- * capabilities that hold them start in the first 256 bytes and the byte
- * is at most 9 past the start.
- */
-#define VPD_CFG_WATCH_SPAN	(PCI_CFG_SPACE_SIZE + 64)
+#include "cfg-watch.h"
 
 /*
  * State of the dma-buf exporter of one device.  It lives in its own
@@ -76,19 +71,8 @@ struct vpd_exporter {
 	bool revoked;
 	/* Woken when a dma-buf's last mapping goes away. */
 	wait_queue_head_t unmapped;
-	/*
-	 * The config-space bytes that control BAR accessibility, and the
-	 * bits of each that keep the BARs usable (vpd_config_write_judge()):
-	 * the device's own, found once at init.
-	 */
-	struct vpd_cfg_watch {
-		u16 reg;
-		u8 mask;
-		u8 keep;
-	} watch[4];
-	u8 nr_watch;
-	/* How many bytes of @watch lie below each offset (vpd_watch_index()). */
-	u8 watched_below[VPD_CFG_WATCH_SPAN + 1];
+	/* The config bytes that control BAR accessibility: the device's own. */
+	struct vpd_cfg_watch watch;
 	/* "vfio-pci-dmabuf:BDF": every dma-buf's exp_name, and the log's. */
 	char name[32];
 };
@@ -113,50 +97,6 @@ void vpd_exporter_error(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);
-/* What a config write that covers a watched byte does to BAR accessibility. */
-enum vpd_cfg_write {
-	VPD_CFG_KEEPS,		/* writes values that keep the BARs usable */
-	VPD_CFG_MAY_BLOCK,	/* may turn decode off, leave D0 or start an FLR */
-};
-
-enum vpd_cfg_write vpd_config_write_judge(struct vpd_device *vpd,
-					  const char __user *ubuf, size_t count,
-					  loff_t pos);
-
-/*
- * Whether a config write of @count bytes at @pos covers a byte that
- * controls BAR accessibility (exp->watch).  Nearly none does: those go to
- * vfio_pci_core untouched; vpd_config_write_judge() looks at the others'
- * bytes.  Inline: it runs for every config write.
- */
-static inline bool vpd_config_write_watched(const struct vpd_exporter *exp,
-					    size_t count, loff_t pos)
-{
-	u64 off = pos, end;
-
-	if (off >= VPD_CFG_WATCH_SPAN)
-		return false;
-	end = count < VPD_CFG_WATCH_SPAN - off ? off + count : VPD_CFG_WATCH_SPAN;
-	return exp->watched_below[end] != exp->watched_below[off];
-}
-
-/*
- * exp->watched_below from exp->watch, once it is complete.  (Here, not in
- * dmabuf.c, so that tests/unit/cfg-watch-test.sh compiles it too.)
- */
-static inline void vpd_watch_index(struct vpd_exporter *exp)
-{
-	unsigned int off, i;
-
-	exp->watched_below[0] = 0;
-	for (off = 0; off < VPD_CFG_WATCH_SPAN; off++) {
-		exp->watched_below[off + 1] = exp->watched_below[off];
-		for (i = 0; i < exp->nr_watch; i++)
-			if (exp->watch[i].reg == off)
-				exp->watched_below[off + 1]++;
-	}
-}
-
 /*
  * After an ioctl that blocked nothing.  Such an ioctl never makes the BARs
  * unreachable (resets block; low-power entry is a feature, see

@@ -6,9 +6,9 @@
 # vfio-pci.ko is built beside it wherever dropin-check.sh allows it.
 # conftest/NAME: src/compat/conftest.sh on made-up probes (tests/unit/
 # conftest-test.sh): each probe is on exactly when it compiles, compiled
-# together; the fallback; broken flags fail.  cfg-watch/NAME: src/vpd.h's
-# vpd_config_write_watched() on the host against the plain definition
-# (tests/unit/cfg-watch-test.sh).  Per kernel, also:
+# together; the fallback; broken flags fail.  cfg-watch/NAME: src/cfg-watch.h's
+# vpd_cfg_watch_covers() on the host against the plain definition, under
+# ASan where the compiler has it (tests/unit/cfg-watch-test.sh).  Per kernel, also:
 #   KERNEL/probes-pinned   vpd_config.h defines exactly the HAVE_* set that
 #                          tests/probes.conf pins for KERNEL (a probe broken
 #                          for an unrelated reason must not switch a feature
@@ -180,7 +180,7 @@ check_table() {
 unit_work=$(mktemp -d)
 t_unit conftest sh "$VPD_TESTS_DIR/unit/conftest-test.sh" \
 	"$VPD_TOP/src/compat/conftest.sh" "$unit_work/conftest"
-t_unit cfg-watch sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/vpd.h" \
+t_unit cfg-watch sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/cfg-watch.h" \
 	"$unit_work/cfg-watch"
 rm -rf -- "$unit_work"
 

@@ -13,7 +13,12 @@
  *                      enables the controller memory buffer first
  *   dmabuf-test interlock KIND NAME BDF BAR
  *                      KIND: decode d3hot reset flr af-flr hot-reset
- *                      sysfs-reset low-power low-power-wake close unbind
+ *                      sysfs-reset low-power low-power-wake close unbind;
+ *                      no revoke callback may find the BAR unreachable
+ *   dmabuf-test cfg-write split|plain|race command|pmcsr NAME BDF BAR
+ *                      a write of COMMAND or PMCSR whose buffer changes
+ *                      between two copies (split: userfaultfd; race: a
+ *                      thread flipping it), and the plain control
  *   dmabuf-test stale NAME BDF BAR
  *                      DMA to a revoked IOVA must not reach the BAR
  *   dmabuf-test refusals NAME BDF BAR
@@ -96,6 +101,7 @@
 #include <dirent.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -114,11 +120,13 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/netlink.h>
 #include <linux/pci_regs.h>
 #include <linux/types.h>
+#include <linux/userfaultfd.h>
 #include <linux/vfio.h>
 
 /* The project's uAPI header: what a user of the driver includes. */
@@ -491,6 +499,37 @@ static int imp_status(struct vpd_imp_status *s)
 {
 	memset(s, 0, sizeof(*s));
 	return imp(VPD_IMP_STATUS, s);
+}
+
+/*
+ * Have the importer read the exporter's hardware COMMAND and PMCSR at each
+ * revoke callback that finds a mapping (vpd_imp_status.late).
+ */
+static int imp_watch(const char *bdf)
+{
+	unsigned int dom, bus, dev, fn;
+	struct vpd_imp_watch w = { 0 };
+
+	if (sscanf(bdf, "%x:%x:%x.%x", &dom, &bus, &dev, &fn) != 4)
+		return -EINVAL;
+	w.domain = dom;
+	w.bus = bus;
+	w.devfn = (dev << 3) | fn;
+	return imp(VPD_IMP_WATCH, &w);
+}
+
+/*
+ * No importer was revoked while its mapping already pointed at a BAR that
+ * did not decode: 0, or -1 and why in @msg.
+ */
+static int late_check(const struct vpd_imp_status *s, char *msg, size_t len)
+{
+	if (!s->late)
+		return 0;
+	snprintf(msg, len, "%llu of %llu revoke callbacks with a mapping came after the BAR became unreachable (the first saw COMMAND 0x%04x, PMCSR 0x%04x)",
+		 (unsigned long long)s->late, (unsigned long long)s->watched,
+		 s->late_command, s->late_pmcsr);
+	return -1;
 }
 
 static int imp_dma(uint32_t dir, uint64_t off, void *buf, uint64_t len)
@@ -1209,6 +1248,10 @@ static void revoked_then_usable(const char *name, const char *what,
 	char msg[400] = "";
 	int ret;
 
+	if (late_check(s1, msg, sizeof(msg))) {
+		FAIL(name, "%s: %s", what, msg);
+		return;
+	}
 	if (s1->invalidations <= s0->invalidations || s1->mapped) {
 		FAIL(name, "importer not revoked by %s: %llu revoke callbacks (%llu before), mapped %u",
 		     what, (unsigned long long)s1->invalidations,
@@ -1244,6 +1287,11 @@ static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 
 	if (setup_written(&t, name, bdf, bar, &s))
 		goto out;
+	ret = imp_watch(bdf);
+	if (ret) {
+		FAIL(name, "VPD_IMP_WATCH %s: %s", bdf, errname(-ret));
+		goto out;
+	}
 	imp_status(&s0);
 
 	/* The event; each leaves the exporter accessible again, except close. */
@@ -1347,6 +1395,10 @@ static int cmd_interlock(const char *kind, const char *name, const char *bdf,
 			t.d.fd = -1;
 		}
 		imp_status(&s1);
+		if (late_check(&s1, msg, sizeof(msg))) {
+			FAIL(name, "%s: %s", kind, msg);
+			goto out;
+		}
 		if (s1.invalidations <= s0.invalidations || s1.mapped) {
 			FAIL(name, "after closing the device: %llu revoke callbacks (%llu before), mapped %u",
 			     (unsigned long long)s1.invalidations,
@@ -1430,6 +1482,402 @@ out:
 			       name);
 	}
 	teardown(&t);
+	return 0;
+}
+
+/* ---------------------------------------------------------- split write */
+
+/*
+ * A 2-byte config write whose first byte is the last byte of one page and
+ * whose second byte lies on a page that is missing under userfaultfd: the
+ * first copy_from_user() of the buffer has read the first byte when it
+ * faults, and the handler changes that byte before it supplies the page,
+ * so every later copy reads the new value.  An exporter that judges one
+ * copy while vfio_pci_core writes another decides on bytes never written.
+ */
+struct split {
+	int uffd;
+	uint8_t *pages;		/* two; the write starts at pages[PAGE - 1] */
+	uint8_t first_now;	/* the first byte, as the handler leaves it */
+	uint8_t second;		/* the second byte, on the supplied page */
+	int faults;
+};
+
+static void *split_handler(void *arg)
+{
+	static uint8_t src[PAGE] __attribute__((aligned(PAGE)));
+	struct split *sp = arg;
+	struct pollfd pfd = { .fd = sp->uffd, .events = POLLIN };
+	struct uffdio_copy cp = { 0 };
+	struct uffd_msg m;
+
+	if (poll(&pfd, 1, WAIT_MS) != 1 ||
+	    read(sp->uffd, &m, sizeof(m)) != (ssize_t)sizeof(m) ||
+	    m.event != UFFD_EVENT_PAGEFAULT)
+		return NULL;
+	sp->pages[PAGE - 1] = sp->first_now;
+	memset(src, 0, sizeof(src));
+	src[0] = sp->second;
+	cp.dst = (uintptr_t)(sp->pages + PAGE);
+	cp.src = (uintptr_t)src;
+	cp.len = PAGE;
+	if (!ioctl(sp->uffd, UFFDIO_COPY, &cp))
+		sp->faults++;
+	return NULL;
+}
+
+/* The two pages, the second one registered missing; 1: no userfaultfd. */
+static int split_prepare(struct split *sp, char *msg, size_t len)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { 0 };
+
+	sp->faults = 0;
+	sp->pages = mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sp->pages == MAP_FAILED) {
+		snprintf(msg, len, "mmap: %s", errname(errno));
+		return -1;
+	}
+	sp->uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (sp->uffd < 0) {
+		snprintf(msg, len, "userfaultfd: %s", errname(errno));
+		munmap(sp->pages, 2 * PAGE);
+		return 1;
+	}
+	reg.range.start = (uintptr_t)(sp->pages + PAGE);
+	reg.range.len = PAGE;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(sp->uffd, UFFDIO_API, &api) ||
+	    ioctl(sp->uffd, UFFDIO_REGISTER, &reg)) {
+		snprintf(msg, len, "userfaultfd setup: %s", errname(errno));
+		close(sp->uffd);
+		munmap(sp->pages, 2 * PAGE);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The register a config-write test aims at, a 16-bit one whose low byte
+ * decides whether the BAR is reachable: COMMAND (Memory Space Enable) or
+ * PMCSR (the power state).  @keep and @lose differ in that byte only.
+ */
+struct cfg_target {
+	const char *what;
+	unsigned int off;
+	uint16_t keep;		/* the BAR stays reachable */
+	uint16_t lose;		/* it does not: decode off, or D3hot */
+};
+
+/* 0; 1 when @d has no such register (no PM capability); -errno. */
+static int cfg_target_of(struct vdev *d, bool pmcsr, struct cfg_target *c)
+{
+	unsigned int cap;
+	uint16_t v;
+	int ret;
+
+	c->what = pmcsr ? "PMCSR" : "COMMAND";
+	c->off = PCI_COMMAND;
+	if (pmcsr) {
+		cap = cfg_find_cap(d, PCI_CAP_ID_PM);
+		if (!cap)
+			return 1;
+		c->off = cap + PCI_PM_CTRL;
+	}
+	ret = cfg_rd(d, c->off, &v, 2);
+	if (ret)
+		return ret;
+	if (pmcsr) {
+		/* PME_Status is write-1-to-clear: leave it alone. */
+		v &= ~(PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_STATUS);
+		c->keep = v | PMCSR_D0;
+		c->lose = v | PMCSR_D3HOT;
+	} else {
+		c->keep = v | PCI_COMMAND_MEMORY;
+		c->lose = v & ~PCI_COMMAND_MEMORY;
+	}
+	return 0;
+}
+
+static bool cfg_target_reachable(const struct cfg_target *c, uint16_t v)
+{
+	if (c->off == PCI_COMMAND)
+		return v & PCI_COMMAND_MEMORY;
+	return !(v & PCI_PM_CTRL_STATE_MASK);
+}
+
+/*
+ * @c's register written with @c->keep by one pwrite() whose low byte
+ * turns into @c->lose's once the first copy of the buffer has read it.
+ */
+static int split_write(struct vdev *d, struct split *sp,
+		       const struct cfg_target *c, char *msg, size_t len)
+{
+	pthread_t th;
+	int ret;
+
+	sp->pages[PAGE - 1] = c->keep & 0xff;
+	sp->first_now = c->lose & 0xff;
+	sp->second = c->keep >> 8;
+	if (pthread_create(&th, NULL, split_handler, sp)) {
+		snprintf(msg, len, "pthread_create failed");
+		return -1;
+	}
+	ret = region_rw(d, VFIO_PCI_CONFIG_REGION_INDEX, c->off,
+			sp->pages + PAGE - 1, 2, true);
+	pthread_join(th, NULL);
+	if (ret) {
+		snprintf(msg, len, "split %s write: %s", c->what, errname(-ret));
+		return -1;
+	}
+	if (sp->faults != 1) {
+		snprintf(msg, len, "the write took %d userfaults, want 1",
+			 sp->faults);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * After a write to @c's register with the importer mapped before it: no
+ * revoke callback came after the BAR became unreachable; if the write left
+ * it unreachable, the importer is revoked until @c->keep is written back,
+ * and usable after that.  One result.
+ */
+static void cfg_write_judged(const char *name, struct setup *t,
+			     const struct cfg_target *c,
+			     const struct vpd_imp_status *s0)
+{
+	struct vpd_imp_status s1;
+	char msg[400] = "";
+	uint16_t now = 0;
+	int ret;
+
+	imp_status(&s1);
+	cfg_rd(&t->d, c->off, &now, 2);
+	printf("# %s: %s 0x%04x now; revoke callbacks %llu -> %llu, watched %llu\n",
+	       name, c->what, now, (unsigned long long)s0->invalidations,
+	       (unsigned long long)s1.invalidations,
+	       (unsigned long long)s1.watched);
+	if (late_check(&s1, msg, sizeof(msg))) {
+		cfg_wr(&t->d, c->off, &c->keep, 2);
+		FAIL(name, "%s", msg);
+		return;
+	}
+	if (!cfg_target_reachable(c, now)) {
+		ret = expect_revoked(c->off == PCI_COMMAND ?
+				     "with memory decode off" : "in D3hot",
+				     msg, sizeof(msg));
+		if (cfg_wr(&t->d, c->off, &c->keep, 2) || ret) {
+			FAIL(name, "%s", ret ? msg : "write back failed");
+			return;
+		}
+		revoked_then_usable(name, c->what, t, s0, &s1);
+		return;
+	}
+	/*
+	 * The BAR stayed reachable: the importer may map again at once, or
+	 * is still mapped (the kernel's exporter revokes by value, on the one
+	 * copy that reached the device).
+	 */
+	ret = imp_map(NULL);
+	if (ret == -EALREADY)
+		ret = 0;
+	if (!ret && !write_check(&t->d, &t->s, 0x800, 0x400, msg, sizeof(msg)))
+		PASS(name);
+	else
+		FAIL(name, "after the write: %s", ret ? errname(-ret) : msg);
+}
+
+/* The racing writer's buffer and its flipper (cmd_race_write()). */
+struct race {
+	volatile uint8_t buf[2];
+	uint8_t keep, lose;
+	volatile bool stop;
+	volatile unsigned long flips;
+};
+
+static void *race_flipper(void *arg)
+{
+	struct race *r = arg;
+	volatile unsigned int spin;
+	uint32_t x = 2463534242u;
+	bool lose = false;
+
+	/*
+	 * Each value held for a random while: the flipper is preempted when
+	 * the writer wakes up, and under TCG that comes at nearly the same
+	 * point of a fixed-length loop every time.
+	 */
+	while (!r->stop) {
+		lose = !lose;
+		r->buf[0] = lose ? r->lose : r->keep;
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		for (spin = x % 1024; spin; spin--)
+			;
+		r->flips++;
+	}
+	return NULL;
+}
+
+#define RACE_WRITES	400
+#define RACE_MS		8000
+
+/*
+ * dmabuf.race-write.REG: no userfaultfd, no privilege: one thread flips
+ * the low byte of a 2-byte buffer between @c->keep's and @c->lose's while
+ * this one writes the buffer to @c's register again and again (at most
+ * RACE_WRITES writes, RACE_MS ms), mapping the importer before each.  No
+ * revoke callback may come after the BAR became unreachable, whichever
+ * value each write took.  Whether a race was won is chance: the count of
+ * each outcome is printed.
+ */
+static void race_write(const char *name, struct setup *t,
+		       const struct cfg_target *c)
+{
+	struct race r = { .keep = c->keep & 0xff, .lose = c->lose & 0xff };
+	struct vpd_imp_status s0, s1;
+	unsigned int n, lost = 0, kept = 0;
+	long end = now_ms() + RACE_MS;
+	char msg[400] = "";
+	pthread_t th;
+	uint16_t now;
+	int ret = 0;
+
+	r.buf[0] = r.keep;
+	r.buf[1] = c->keep >> 8;
+	imp_status(&s0);
+	if (pthread_create(&th, NULL, race_flipper, &r)) {
+		FAIL(name, "pthread_create failed");
+		return;
+	}
+	for (n = 0; n < RACE_WRITES && now_ms() < end; n++) {
+		/*
+		 * Not a wait for anything: this vCPU idles, so that
+		 * single-threaded TCG (the rig's) runs the flipper's vCPU,
+		 * which it otherwise does only in rare long slices.
+		 */
+		usleep(200);
+		ret = imp_map(NULL);
+		if (ret == -EALREADY)
+			ret = 0;
+		if (!ret)
+			ret = region_rw(&t->d, VFIO_PCI_CONFIG_REGION_INDEX,
+					c->off, (void *)r.buf, 2, true);
+		if (!ret)
+			ret = cfg_rd(&t->d, c->off, &now, 2);
+		if (ret)
+			break;
+		if (cfg_target_reachable(c, now)) {
+			kept++;
+			continue;
+		}
+		lost++;
+		ret = cfg_wr(&t->d, c->off, &c->keep, 2);
+		if (ret)
+			break;
+	}
+	r.stop = true;
+	pthread_join(th, NULL);
+	imp_status(&s1);
+	printf("# %s: %u writes (%lu flips), %u left the BAR reachable, %u did not; revoke callbacks %llu -> %llu, watched %llu\n",
+	       name, n, r.flips, kept, lost,
+	       (unsigned long long)s0.invalidations,
+	       (unsigned long long)s1.invalidations,
+	       (unsigned long long)s1.watched);
+	cfg_wr(&t->d, c->off, &c->keep, 2);
+	if (ret)
+		FAIL(name, "after %u writes: %s", n, errname(-ret));
+	else if (late_check(&s1, msg, sizeof(msg)))
+		FAIL(name, "%s", msg);
+	else if (!lost || !kept)
+		FAIL(name, "%u of %u writes took the flipped value: the race did not run both ways",
+		     lost, n);
+	else
+		PASS(name);
+}
+
+/*
+ * dmabuf.split-write.REG (userfaultfd) and its controls: a write of @reg
+ * ("command" or "pmcsr") with a mapped importer.  "split": the split
+ * write above, its low byte read as @keep and then changed to @lose;
+ * "plain": a plain write of @lose; "race": race_write().  Whatever ends
+ * up in the device, no importer may be revoked after its BAR became
+ * unreachable, and while it is unreachable the importer stays revoked.
+ */
+static int cmd_cfg_write(const char *mode, const char *reg, const char *name,
+			 const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0x90000, 0x2000 } } };
+	struct split sp = { .uffd = -1 };
+	struct vpd_imp_status s0;
+	struct cfg_target c;
+	char msg[400] = "";
+	struct setup t;
+	int ret;
+
+	if (!strcmp(mode, "split")) {
+		ret = split_prepare(&sp, msg, sizeof(msg));
+		if (ret) {
+			if (ret > 0)
+				SKIP(name, "%s", msg);
+			else
+				FAIL(name, "%s", msg);
+			return 0;
+		}
+	}
+	if (setup_written(&t, name, bdf, bar, &s))
+		goto out;
+	ret = cfg_target_of(&t.d, !strcmp(reg, "pmcsr"), &c);
+	if (ret == 1) {
+		SKIP(name, "%s has no PCI PM capability", bdf);
+		goto out;
+	}
+	if (!ret)
+		ret = imp_watch(bdf);
+	if (!ret)
+		ret = cfg_wr(&t.d, c.off, &c.keep, 2);
+	/* That write may have revoked (this driver decides by offset). */
+	if (!ret) {
+		ret = imp_map(NULL);
+		if (ret == -EALREADY)
+			ret = 0;
+	}
+	if (ret) {
+		FAIL(name, "before: %s", errname(-ret));
+		goto out;
+	}
+	if (!strcmp(mode, "race")) {
+		race_write(name, &t, &c);
+		goto out;
+	}
+	imp_status(&s0);
+	if (!s0.mapped) {
+		FAIL(name, "the importer's mapping is gone before the write");
+		goto out;
+	}
+	if (sp.uffd >= 0) {
+		ret = split_write(&t.d, &sp, &c, msg, sizeof(msg));
+	} else {
+		ret = cfg_wr(&t.d, c.off, &c.lose, 2);
+		if (ret)
+			snprintf(msg, sizeof(msg), "plain %s write: %s",
+				 c.what, errname(-ret));
+	}
+	if (ret) {
+		FAIL(name, "%s", msg);
+		goto out;
+	}
+	cfg_write_judged(name, &t, &c, &s0);
+out:
+	teardown(&t);
+	if (sp.uffd >= 0) {
+		close(sp.uffd);
+		munmap(sp.pages, 2 * PAGE);
+	}
 	return 0;
 }
 
@@ -4507,6 +4955,7 @@ static int usage(void)
 	fprintf(stderr,
 		"usage: dmabuf-test p2p NAME BDF BAR [marker|nvme]\n"
 		"       dmabuf-test interlock KIND NAME BDF BAR\n"
+		"       dmabuf-test cfg-write split|plain|race command|pmcsr NAME BDF BAR\n"
 		"       dmabuf-test stale NAME BDF BAR\n"
 		"       dmabuf-test refusals NAME BDF BAR\n"
 		"       dmabuf-test errno BDF BAR [IO_BDF IO_BAR]\n"
@@ -4563,6 +5012,12 @@ int main(int argc, char **argv)
 			      argc > 5 ? argv[5] : NULL);
 	else if (!strcmp(cmd, "interlock") && argc == 6)
 		ret = cmd_interlock(argv[2], argv[3], argv[4], atoi(argv[5]));
+	else if (!strcmp(cmd, "cfg-write") && argc == 7 &&
+		 (!strcmp(argv[2], "split") || !strcmp(argv[2], "plain") ||
+		  !strcmp(argv[2], "race")) &&
+		 (!strcmp(argv[3], "command") || !strcmp(argv[3], "pmcsr")))
+		ret = cmd_cfg_write(argv[2], argv[3], argv[4], argv[5],
+				    atoi(argv[6]));
 	else if (!strcmp(cmd, "stale") && argc == 5)
 		ret = cmd_stale(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "refusals") && argc == 5)

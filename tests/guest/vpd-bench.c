@@ -29,7 +29,9 @@
  *       For N > 0 also reset-unmapped: from the reset's start to the
  *       importer's last unmap, the revocation without the reset's sleeps
  *   vpd-bench passthru BDF BAR REPS
- *       cfg-read, cfg-write (dword 0x0c, written back unchanged), bar-read,
+ *       cfg-read, cfg-write (dword 0x0c, written back unchanged),
+ *       cfg-write-cmd and cfg-write-pmcsr (COMMAND, and PMCSR with D0,
+ *       written back unchanged: registers this driver watches), bar-read,
  *       bar-write (a dword of BAR through the region fd), region-info,
  *       reset (REPS / 4 times from 8 on), irq (SET_IRQS of MSI-X, MSI or
  *       INTx, one vector, on then off): what every vfio-pci user does, for
@@ -37,8 +39,12 @@
  *   vpd-bench spurious BDF BAR REPS
  *       one mapped dma-buf, then config writes that leave the BAR usable:
  *       COMMAND with INTx-disable and bus-master toggled (Memory Space
- *       Enable kept), PMCSR written with D0, the BAR register written back;
- *       "SPURIOUS LABEL WHAT writes=R invalidations=K med_ns=MEDIAN"
+ *       Enable kept), COMMAND's high byte alone with INTx-disable toggled,
+ *       PMCSR written with D0, the BAR register written back;
+ *       "SPURIOUS LABEL WHAT writes=R invalidations=K med_ns=MEDIAN".
+ *       This driver revokes around every write that covers COMMAND's low
+ *       byte or PMCSR's, whatever it writes (src/main.c,
+ *       vpd_write_watched()); the kernel's exporter decides by value
  *   vpd-bench sgshape BDF BAR
  *       "SGSHAPE LABEL size=BYTES nents=N max_seg=BYTES": the importer's
  *       mapping of the whole BAR
@@ -461,6 +467,43 @@ static int irq_index(struct dev *d)
 	return -1;
 }
 
+static unsigned int find_cap(struct dev *d, uint8_t id);
+
+/*
+ * The registers a variant driver watches (decode, power state), rewritten
+ * unchanged on a device that has no dma-buf: what such a write costs
+ * every vfio-pci user who never exports.
+ */
+static void passthru_watched(struct dev *d, struct samples *s,
+			     unsigned int reps)
+{
+	uint16_t cmd = cfg_read16(d, PCI_COMMAND), pmcsr;
+	unsigned int r, pm;
+	uint64_t t;
+
+	for (r = 0; r < reps; r++) {
+		t = now_ns();
+		cfg_write16(d, PCI_COMMAND, cmd);
+		sample(s, now_ns() - t);
+	}
+	report("cfg-write-cmd", 0, s);
+	pm = find_cap(d, PCI_CAP_ID_PM);
+	if (!pm) {
+		printf("BENCH %s cfg-write-pmcsr n=0 reps=0 min_ns=0 med_ns=0 (no PM capability)\n",
+		       label);
+		return;
+	}
+	/* D0 kept; PME_Status is write-1-to-clear: not written. */
+	pmcsr = cfg_read16(d, pm + PCI_PM_CTRL) &
+		~(PCI_PM_CTRL_STATE_MASK | PCI_PM_CTRL_PME_STATUS);
+	for (r = 0; r < reps; r++) {
+		t = now_ns();
+		cfg_write16(d, pm + PCI_PM_CTRL, pmcsr);
+		sample(s, now_ns() - t);
+	}
+	report("cfg-write-pmcsr", 0, s);
+}
+
 static void cmd_passthru(struct dev *d, struct samples *s, unsigned int reps)
 {
 	struct vfio_region_info ri;
@@ -481,6 +524,7 @@ static void cmd_passthru(struct dev *d, struct samples *s, unsigned int reps)
 		sample(s, now_ns() - t);
 	}
 	report("cfg-write", 0, s);
+	passthru_watched(d, s, reps);
 	for (r = 0; r < reps; r++) {
 		t = now_ns();
 		if (pread(d->fd, &v, 4, (off_t)bar) != 4)
@@ -599,6 +643,9 @@ static void cmd_spurious(struct dev *d, struct samples *s, unsigned int reps)
 		       cmd ^ PCI_COMMAND_MASTER, cmd, 2, reps);
 	cfg_write16(d, PCI_COMMAND, cmd);
 	spurious_write(d, imp, s, "cmd-same", PCI_COMMAND, cmd, cmd, 2, reps);
+	spurious_write(d, imp, s, "cmd-intx-byte", PCI_COMMAND + 1,
+		       (cmd ^ PCI_COMMAND_INTX_DISABLE) >> 8, cmd >> 8, 1, reps);
+	cfg_write16(d, PCI_COMMAND, cmd);
 	pm = find_cap(d, PCI_CAP_ID_PM);
 	if (pm) {
 		pmcsr = cfg_read16(d, pm + PCI_PM_CTRL) & ~PCI_PM_CTRL_STATE_MASK;

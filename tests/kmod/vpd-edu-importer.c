@@ -119,6 +119,12 @@ struct vpd_imp {
 	u64 unmaps;
 	int last_map_err;
 
+	/* VPD_IMP_WATCH: the exporter (a reference) and what was seen */
+	struct pci_dev *watch;
+	u64 watched;
+	u64 late;
+	u16 late_cmd, late_pmcsr, last_cmd, last_pmcsr;
+
 	/* the pool (VPD_IMP_POOL_*): list and counts under lock */
 	struct list_head pool;
 	u32 pool_entries;
@@ -174,6 +180,64 @@ static void vpd_imp_late_unmap(struct work_struct *work)
 }
 
 /*
+ * With a mapping still held: was the exporter's BAR reachable at this
+ * moment?  Its hardware says: decode on and D0 (all ones: not there).
+ */
+static void vpd_imp_watch_check(struct vpd_imp *imp)
+{
+	struct pci_dev *exp = imp->watch;
+	u16 cmd = 0xffff, pmcsr = 0;
+
+	if (!exp)
+		return;
+	pci_read_config_word(exp, PCI_COMMAND, &cmd);
+	if (exp->pm_cap)
+		pci_read_config_word(exp, exp->pm_cap + PCI_PM_CTRL, &pmcsr);
+	imp->watched++;
+	imp->last_cmd = cmd;
+	imp->last_pmcsr = pmcsr;
+	if (cmd != 0xffff && (cmd & PCI_COMMAND_MEMORY) &&
+	    !(pmcsr & PCI_PM_CTRL_STATE_MASK))
+		return;
+	if (!imp->late++) {
+		imp->late_cmd = cmd;
+		imp->late_pmcsr = pmcsr;
+	}
+	pci_warn(exp, "%s: revoked with a mapping held after the BAR became unreachable (COMMAND 0x%04x, PMCSR 0x%04x)\n",
+		 DRV_NAME, cmd, pmcsr);
+}
+
+/* imp->lock held: watch @arg's function, or none. */
+static int vpd_imp_set_watch(struct vpd_imp *imp,
+			     const struct vpd_imp_watch *arg)
+{
+	struct pci_dev *exp = NULL;
+
+	if (arg->reserved)
+		return -EINVAL;
+	if (arg->domain != ~0U) {
+		if (arg->bus > 0xff || arg->devfn > 0xff)
+			return -EINVAL;
+		exp = pci_get_domain_bus_and_slot(arg->domain, arg->bus,
+						  arg->devfn);
+		if (!exp)
+			return -ENODEV;
+	}
+	/* The callback reads these under the reservation lock. */
+	if (imp->attach)
+		dma_resv_lock(imp->dmabuf->resv, NULL);
+	pci_dev_put(imp->watch);
+	imp->watch = exp;
+	imp->watched = 0;
+	imp->late = 0;
+	imp->late_cmd = 0;
+	imp->late_pmcsr = 0;
+	if (imp->attach)
+		dma_resv_unlock(imp->dmabuf->resv);
+	return 0;
+}
+
+/*
  * The revoke callback: called by the exporter with the reservation lock
  * held.  Unmaps at once so that the exporter's synchronous revoke (which
  * waits for every mapping to go away) completes, or, with unmap_delay_ms,
@@ -188,6 +252,7 @@ static void vpd_imp_invalidate(struct dma_buf_attachment *attach)
 	imp->invalidations++;
 	if (!imp->sgt)
 		return;
+	vpd_imp_watch_check(imp);
 	memcpy(imp->stale, imp->segs, sizeof(imp->stale));
 	imp->nr_stale = imp->nr_segs;
 	if (READ_ONCE(unmap_delay_ms)) {
@@ -621,6 +686,12 @@ static void vpd_imp_status(struct vpd_imp *imp, struct vpd_imp_status *st)
 	st->stale_nents = imp->nr_stale;
 	st->stale_addr = imp->nr_stale ? imp->stale[0].addr : 0;
 	st->fences_pending = atomic_read(&vpd_imp_fences_pending);
+	st->watched = imp->watched;
+	st->late = imp->late;
+	st->late_command = imp->late_cmd;
+	st->late_pmcsr = imp->late_pmcsr;
+	st->last_command = imp->last_cmd;
+	st->last_pmcsr = imp->last_pmcsr;
 	if (resv)
 		dma_resv_unlock(resv);
 }
@@ -813,6 +884,8 @@ static int vpd_imp_release(struct inode *inode, struct file *file)
 	mutex_lock(&imp->lock);
 	vpd_imp_detach_locked(imp);
 	vpd_imp_pool_clear(imp);
+	pci_dev_put(imp->watch);
+	imp->watch = NULL;
 	imp->open = false;
 	mutex_unlock(&imp->lock);
 	kref_put(&imp->kref, vpd_imp_free);
@@ -832,6 +905,7 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 		struct vpd_imp_status status;
 		struct vpd_imp_fence_req fence;
 		struct vpd_imp_pool pool;
+		struct vpd_imp_watch watch;
 	} u = { };
 	long ret;
 
@@ -890,6 +964,9 @@ static long vpd_imp_ioctl(struct file *file, unsigned int cmd,
 	case VPD_IMP_POOL_CLEAR:
 		vpd_imp_pool_clear(imp);
 		ret = 0;
+		break;
+	case VPD_IMP_WATCH:
+		ret = vpd_imp_set_watch(imp, &u.watch);
 		break;
 	default:
 		ret = -ENOTTY;

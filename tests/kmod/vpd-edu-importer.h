@@ -93,6 +93,31 @@ struct vpd_imp_status {
 	__u64 stale_addr;	/* dma address of its first segment */
 	__u32 fences_pending;	/* VPD_IMP_FENCE fences not signalled yet */
 	__u32 reserved;
+	/*
+	 * With VPD_IMP_WATCH: each revoke callback that found a mapping
+	 * reads the exporter's hardware COMMAND and PMCSR (config space, not
+	 * what vfio shows).  A late one found memory decode off or the
+	 * function out of D0: the BAR had become unreachable while still
+	 * mapped.
+	 */
+	__u64 watched;		/* such callbacks */
+	__u64 late;		/* of which late */
+	__u16 late_command;	/* COMMAND at the first late one */
+	__u16 late_pmcsr;	/* PMCSR at the first late one (0: no PM) */
+	__u16 last_command;	/* COMMAND at the last watched one */
+	__u16 last_pmcsr;	/* PMCSR at the last watched one */
+};
+
+/*
+ * VPD_IMP_WATCH: the exporting function whose hardware state the revoke
+ * callback records (vpd_imp_status.watched and late); domain ~0 stops.
+ * Counts start at 0 with each call.
+ */
+struct vpd_imp_watch {
+	__u32 domain;
+	__u32 bus;
+	__u32 devfn;
+	__u32 reserved;		/* must be 0 */
 };
 
 /*
@@ -141,5 +166,6 @@ struct vpd_imp_pool {
 #define VPD_IMP_POOL_REMAP	_IOR(VPD_IMP_TYPE, 10, struct vpd_imp_pool)
 #define VPD_IMP_POOL_STATUS	_IOR(VPD_IMP_TYPE, 11, struct vpd_imp_pool)
 #define VPD_IMP_POOL_CLEAR	_IO(VPD_IMP_TYPE, 12)
+#define VPD_IMP_WATCH		_IOW(VPD_IMP_TYPE, 13, struct vpd_imp_watch)
 
 #endif /* VPD_EDU_IMPORTER_H */

@@ -198,12 +198,12 @@ END {
 			}
 		}
 		if ((k SUBSEP "stock") in labels) {
-			split("cfg-read cfg-write bar-read bar-write region-info reset irq", pops, " ")
+			npops = split("cfg-read cfg-write cfg-write-cmd cfg-write-pmcsr bar-read bar-write region-info reset irq", pops, " ")
 			for (d = 1; d <= 2; d++) {
 				drv = d == 1 ? "variant" : "dropin"
 				if (!((k SUBSEP drv) in labels))
 					continue
-				for (j = 1; j <= 7; j++) {
+				for (j = 1; j <= npops; j++) {
 					a = k SUBSEP drv SUBSEP pops[j] SUBSEP 0
 					b = k SUBSEP "stock" SUBSEP pops[j] SUBSEP 0
 					if ((a in samples) && (b in samples))

@@ -56,6 +56,8 @@ cat >"$dir/in" <<'EOF'
 6.1 BENCHROUND 1
 6.1 BENCH stock cfg-write n=0 reps=4 min_ns=10000 med_ns=12000
 6.1 BENCH variant cfg-write n=0 reps=4 min_ns=10500 med_ns=10500
+6.1 BENCH stock cfg-write-cmd n=0 reps=4 min_ns=20000 med_ns=20000
+6.1 BENCH variant cfg-write-cmd n=0 reps=4 min_ns=20200 med_ns=20300
 6.1 SPURIOUS variant cmd-intx-toggle writes=4 invalidations=0 med_ns=20000
 6.1 SGSHAPE variant size=8388608 nents=128 max_seg=65536
 EOF
@@ -72,6 +74,8 @@ check na-reason '^RATIO map-1000@7\.3 n/a goal <=1\.05 missed \(in-tree: the exp
 	"$dir/out" "map-1000 without the in-tree exporter's reason"
 check stock '^RATIO cfg-write@6\.1:variant 1\.050 goal <=1\.02 missed$' "$dir/out" \
 	"variant/stock cfg-write verdict"
+check watched-op '^RATIO cfg-write-cmd@6\.1:variant 1\.010 goal <=1\.02 ok$' "$dir/out" \
+	"variant/stock verdict of a watched register's write"
 # The whole reset: own 1.1 ms + 0.1 ms per mapping exactly, fitted and
 # shown, not judged; judged: to the last unmap, own 1000 ns per mapping
 # (+1000), in-tree 1500 (+1000).

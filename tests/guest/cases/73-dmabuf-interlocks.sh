@@ -2,7 +2,8 @@
 # shellcheck shell=sh
 #
 # dmabuf-interlocks: every event that makes the BAR inaccessible revokes the
-# importer's mapping (its revoke callback runs and it unmaps); while the BAR
+# importer's mapping (its revoke callback runs, and finds the exporter's
+# hardware still decoding and in D0, and it unmaps); while the BAR
 # stays off, mapping fails with ENODEV; once it is back, a new mapping works
 # and DMA lands.  Close of the device fd revokes for good (the dma-buf fd
 # stays valid and closes cleanly), and the device can be unbound while the
@@ -24,6 +25,22 @@ interlock() {
 
 interlock decode "$DMABUF_IVSHMEM"
 interlock d3hot "$DMABUF_NVME"
+# A write of COMMAND (ivshmem) or PMCSR (the NVMe: ivshmem has no PM
+# capability) whose buffer changes between two copies of it: the driver
+# must not decide on one copy while vfio writes another.  "split": the
+# change lands between the copies every time (userfaultfd); "race": a
+# thread flips the byte, no privilege needed; "plain": the control.
+cfg_write() {
+	if dmabuf_bind "dmabuf.$1-write.$2" "$3"; then
+		dmabuf_run cfg-write "$1" "$2" "dmabuf.$1-write.$2" "$3" 2
+	fi
+}
+for m in split plain race; do
+	cfg_write $m command "$DMABUF_IVSHMEM"
+done
+for m in split plain; do
+	cfg_write $m pmcsr "$DMABUF_NVME"
+done
 interlock reset "$DMABUF_IVSHMEM"
 interlock flr "$DMABUF_NVME"
 # No QEMU device has an AF capability: vpd-fake-af emulates one on ivshmem
