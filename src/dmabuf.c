@@ -204,6 +204,7 @@ static bool vpd_access_revoked(struct vpd_device *vpd)
 
 	lockdep_assert_held(&exp->lock);
 	return !exp->open || exp->gone || exp->blocked ||
+	       atomic_read(&exp->unblocked_writes) ||
 	       !vpd_bars_reachable(vpd) || vpd_error_pending(vpd);
 }
 
@@ -363,6 +364,15 @@ void vpd_block_access(struct vpd_device *vpd)
 void vpd_unblock_access(struct vpd_device *vpd)
 {
 	vpd_update_access(vpd, -1);
+}
+
+/*
+ * vpd_sync_access() without its lockless look: for vpd_unblocked_write_end(),
+ * which needs the sync to come after a racing export's.
+ */
+void vpd_resync_access(struct vpd_device *vpd)
+{
+	vpd_update_access(vpd, 0);
 }
 
 /*
@@ -891,11 +901,13 @@ static int vpd_dmabuf_publish(struct vpd_device *vpd, struct vpd_dmabuf *priv,
 	 * a low-power exit may have happened without our hooks.
 	 */
 	mutex_lock(&exp->lock);
-	__vpd_sync_access(vpd);
 	dma_resv_lock(dmabuf->resv, NULL);
 	priv->revoked = exp->revoked;
 	dma_resv_unlock(dmabuf->resv);
 	list_add_tail(&priv->node, &exp->dmabufs);
+	/* Linked before unblocked_writes is read: vpd_unblocked_write_begin(). */
+	smp_mb();
+	__vpd_sync_access(vpd);
 	mutex_unlock(&exp->lock);
 
 	fd = dma_buf_fd(dmabuf, open_flags);

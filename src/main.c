@@ -247,7 +247,9 @@ static long vpd_ioctl(struct vfio_device *core_vdev, unsigned int cmd,
  * and may map again after it if the BARs are still reachable.  The cost:
  * a write that keeps decode on (bus master or INTx toggles written as a
  * word, PMCSR written with D0) revokes and restores mapped importers too.
- * Without dma-bufs the block is a mutex and a few loads.
+ * A device with no live dma-buf has nothing to revoke and does not block:
+ * an export racing with the write is born revoked instead
+ * (vpd_unblocked_write_begin()).
  */
 static noinline ssize_t vpd_write_watched(struct vfio_device *core_vdev,
 					  const char __user *buf, size_t count,
@@ -256,6 +258,11 @@ static noinline ssize_t vpd_write_watched(struct vfio_device *core_vdev,
 	struct vpd_device *vpd = vpd_from_vfio(core_vdev);
 	ssize_t ret;
 
+	if (vpd_unblocked_write_begin(vpd)) {
+		ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
+		vpd_unblocked_write_end(vpd);
+		return ret;
+	}
 	vpd_block_access(vpd);
 	ret = vfio_pci_core_write(core_vdev, buf, count, ppos);
 	vpd_unblock_access(vpd);

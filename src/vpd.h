@@ -6,6 +6,7 @@
 #ifndef VPD_H
 #define VPD_H
 
+#include <linux/atomic.h>
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
@@ -42,7 +43,10 @@
  * under its resv lock.  Revocation waits, under @lock but not under any
  * resv lock, for importers to unmap; importers unmap with only their resv
  * lock held, so the wait ends when they do (a late importer is named in the
- * log, see vpd_wait_unmapped()).
+ * log, see vpd_wait_unmapped()).  A config write to a device without a
+ * live dma-buf takes none of these: it pairs with vpd_dmabuf_publish()
+ * through @unblocked_writes and full barriers instead
+ * (vpd_unblocked_write_begin()).
  */
 struct vpd_exporter {
 	struct kref kref;
@@ -67,6 +71,11 @@ struct vpd_exporter {
 	bool failed;
 	/* Accessibility changes in progress (resets, power and decode writes). */
 	unsigned int blocked;
+	/*
+	 * Config writes in progress that did not block, because no dma-buf
+	 * was live (vpd_unblocked_write_begin()); read without @lock.
+	 */
+	atomic_t unblocked_writes;
 	/* What every live dma-buf has been told: revoked or usable. */
 	bool revoked;
 	/* Woken when a dma-buf's last mapping goes away. */
@@ -97,6 +106,49 @@ void vpd_exporter_error(struct vpd_device *vpd);
 void vpd_block_access(struct vpd_device *vpd);
 void vpd_unblock_access(struct vpd_device *vpd);
 void vpd_sync_access(struct vpd_device *vpd);
+void vpd_resync_access(struct vpd_device *vpd);
+
+/*
+ * A config write that may change BAR accessibility (vpd_write_watched()),
+ * on a device that has no live dma-buf: nothing to revoke, so no block,
+ * only a count of such writes in flight, which keeps any dma-buf that an
+ * export publishes meanwhile revoked (vpd_access_revoked()).  The count is
+ * raised before the list of dma-bufs is read, and vpd_dmabuf_publish()
+ * links a dma-buf before it reads the count, each with a full barrier in
+ * between, so at least one of the two sees the other.  False (nothing
+ * counted): a dma-buf is live, block instead.  Inline: it runs for every
+ * such write.
+ */
+static inline bool vpd_unblocked_write_begin(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = vpd->exp;
+
+	atomic_inc(&exp->unblocked_writes);
+	/* Counted before the list is read; pairs with the publisher's. */
+	smp_mb__after_atomic();
+	if (list_empty(&exp->dmabufs))
+		return true;
+	atomic_dec(&exp->unblocked_writes);
+	return false;
+}
+
+/*
+ * The write is done.  A dma-buf published during it was born revoked: if
+ * one may be (the same pairing as above), bring it in line under the lock.
+ */
+static inline void vpd_unblocked_write_end(struct vpd_device *vpd)
+{
+	struct vpd_exporter *exp = vpd->exp;
+
+	/* The write is complete before it stops being counted. */
+	smp_mb__before_atomic();
+	atomic_dec(&exp->unblocked_writes);
+	/* Uncounted before the list is read: a publisher that saw us is in it. */
+	smp_mb__after_atomic();
+	if (!list_empty(&exp->dmabufs))
+		vpd_resync_access(vpd);
+}
+
 /*
  * After an ioctl that blocked nothing.  Such an ioctl never makes the BARs
  * unreachable (resets block; low-power entry is a feature, see

@@ -19,6 +19,9 @@
  *                      a write of COMMAND or PMCSR whose buffer changes
  *                      between two copies (split: userfaultfd; race: a
  *                      thread flipping it), and the plain control
+ *   dmabuf-test export-race NAME BDF BAR
+ *                      exports racing with decode-off writes on a device
+ *                      with no dma-buf: none may be mapped while off
  *   dmabuf-test stale NAME BDF BAR
  *                      DMA to a revoked IOVA must not reach the BAR
  *   dmabuf-test refusals NAME BDF BAR
@@ -1878,6 +1881,130 @@ out:
 		close(sp.uffd);
 		munmap(sp.pages, 2 * PAGE);
 	}
+	return 0;
+}
+
+/* --------------------------------------------------------- export race */
+
+/* cmd_export_race()'s other thread: plain COMMAND writes, decode off/on. */
+struct decode_flipper {
+	struct vdev *d;
+	uint16_t keep, lose;
+	volatile bool stop;
+	unsigned int writes;
+	int err;
+};
+
+#define EXPORT_RACE_ROUNDS	300
+#define EXPORT_RACE_MS		8000
+
+static void *decode_flipper(void *arg)
+{
+	struct decode_flipper *f = arg;
+
+	while (!f->stop && f->writes < 4 * EXPORT_RACE_ROUNDS) {
+		uint16_t v = f->writes & 1 ? f->keep : f->lose;
+		int ret = cfg_wr(f->d, PCI_COMMAND, &v, 2);
+
+		if (ret) {
+			f->err = ret;
+			break;
+		}
+		f->writes++;
+		/* Not a wait for anything: see race_write(). */
+		usleep(200);
+	}
+	return NULL;
+}
+
+/*
+ * dmabuf.export-race: a device with no dma-buf does not block its config
+ * writes (vpd_unblocked_write_begin()), so an export racing with a write
+ * that turns decode off must be born revoked.  One thread turns decode off
+ * and on with plain COMMAND writes while this one exports, attaches, maps
+ * and, once mapped, holds the mapping until it is revoked (at most 2 s)
+ * before it detaches and closes the dma-buf: at most EXPORT_RACE_ROUNDS
+ * rounds, EXPORT_RACE_MS ms.  No revoke callback may find decode off.
+ */
+static int cmd_export_race(const char *name, const char *bdf, unsigned int bar)
+{
+	const struct slice s = { 1, { { 0x90000, 0x2000 } } };
+	struct decode_flipper f = { 0 };
+	unsigned int n, maps = 0, refused = 0;
+	long end = now_ms() + EXPORT_RACE_MS, hold;
+	struct vpd_imp_status st;
+	struct cfg_target c;
+	char msg[400] = "";
+	struct setup t = { .dbfd = -1 };
+	pthread_t th;
+	int ret;
+
+	if (vdev_open(&t.d, bdf, msg, sizeof(msg))) {
+		FAIL(name, "%s", msg);
+		return 0;
+	}
+	ret = cfg_target_of(&t.d, false, &c);
+	if (!ret)
+		ret = imp_watch(bdf);
+	if (ret) {
+		FAIL(name, "before: %s", errname(-ret));
+		goto out;
+	}
+	f.d = &t.d;
+	f.keep = c.keep;
+	f.lose = c.lose;
+	if (pthread_create(&th, NULL, decode_flipper, &f)) {
+		FAIL(name, "pthread_create failed");
+		goto out;
+	}
+	for (n = 0; n < EXPORT_RACE_ROUNDS && now_ms() < end && !f.err; n++) {
+		t.dbfd = dmabuf_get(&t.d, bar, s.r, s.nr);
+		if (t.dbfd < 0) {
+			ret = t.dbfd;
+			snprintf(msg, sizeof(msg), "export: %s", errname(-ret));
+			break;
+		}
+		ret = imp_attach(t.dbfd, VPD_IMP_DYNAMIC);
+		if (!ret)
+			ret = imp_map(NULL);
+		if (!ret) {
+			maps++;
+			for (hold = now_ms() + 2000; now_ms() < hold; nap_ms(1))
+				if (!imp_status(&st) && !st.mapped)
+					break;	/* polled, bounded above */
+		} else if (ret == -ENODEV) {
+			refused++;
+			ret = 0;
+		} else {
+			snprintf(msg, sizeof(msg), "attach/map: %s",
+				 errname(-ret));
+		}
+		imp(VPD_IMP_DETACH, NULL);
+		close(t.dbfd);
+		t.dbfd = -1;
+		if (ret)
+			break;
+	}
+	f.stop = true;
+	pthread_join(th, NULL);
+	cfg_wr(&t.d, PCI_COMMAND, &c.keep, 2);
+	imp_status(&st);
+	printf("# %s: %u rounds, %u mapped, %u refused (ENODEV), %u COMMAND writes; revoke callbacks with a mapping %llu\n",
+	       name, n, maps, refused, f.writes,
+	       (unsigned long long)st.watched);
+	if (ret)
+		FAIL(name, "round %u: %s", n, msg);
+	else if (f.err)
+		FAIL(name, "COMMAND write %u: %s", f.writes, errname(-f.err));
+	else if (late_check(&st, msg, sizeof(msg)))
+		FAIL(name, "%s", msg);
+	else if (!maps || !f.writes)
+		FAIL(name, "%u maps, %u writes: the race did not run", maps,
+		     f.writes);
+	else
+		PASS(name);
+out:
+	teardown(&t);
 	return 0;
 }
 
@@ -4956,6 +5083,7 @@ static int usage(void)
 		"usage: dmabuf-test p2p NAME BDF BAR [marker|nvme]\n"
 		"       dmabuf-test interlock KIND NAME BDF BAR\n"
 		"       dmabuf-test cfg-write split|plain|race command|pmcsr NAME BDF BAR\n"
+		"       dmabuf-test export-race NAME BDF BAR\n"
 		"       dmabuf-test stale NAME BDF BAR\n"
 		"       dmabuf-test refusals NAME BDF BAR\n"
 		"       dmabuf-test errno BDF BAR [IO_BDF IO_BAR]\n"
@@ -5018,6 +5146,8 @@ int main(int argc, char **argv)
 		 (!strcmp(argv[3], "command") || !strcmp(argv[3], "pmcsr")))
 		ret = cmd_cfg_write(argv[2], argv[3], argv[4], argv[5],
 				    atoi(argv[6]));
+	else if (!strcmp(cmd, "export-race") && argc == 5)
+		ret = cmd_export_race(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "stale") && argc == 5)
 		ret = cmd_stale(argv[2], argv[3], atoi(argv[4]));
 	else if (!strcmp(cmd, "refusals") && argc == 5)

@@ -41,6 +41,11 @@ done
 for m in split plain; do
 	cfg_write $m pmcsr "$DMABUF_NVME"
 done
+# Without a dma-buf, such writes do not block: an export racing with them
+# must be born revoked.
+if dmabuf_bind dmabuf.export-race "$DMABUF_IVSHMEM"; then
+	dmabuf_run export-race dmabuf.export-race "$DMABUF_IVSHMEM" 2
+fi
 interlock reset "$DMABUF_IVSHMEM"
 interlock flr "$DMABUF_NVME"
 # No QEMU device has an AF capability: vpd-fake-af emulates one on ivshmem
