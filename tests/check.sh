@@ -40,7 +40,7 @@ run() {
 	local t=$1
 	shift
 	log "== $t $*"
-	"$VPD_TESTS_DIR/$t" "$@" || status=1
+	t_stage "$t" "$VPD_TESTS_DIR/$t" "$@" || status=1
 }
 
 # Preparations that need no QEMU run niced in the background: the guests
@@ -54,7 +54,7 @@ in_background() {
 	shift
 	logf=$(mktemp "${TMPDIR:-/tmp}/vpd-check-$name.XXXXXX")
 	log "in the background: $name (log: $logf)"
-	(renice -n 10 -p "$BASHPID" >/dev/null && "$@") >"$logf" 2>&1 &
+	(renice -n 10 -p "$BASHPID" >/dev/null && t_stage "$name" "$@") >"$logf" 2>&1 &
 	bg_pids+=("$!")
 	bg_logs+=("$logf")
 }
@@ -130,11 +130,11 @@ install_lane() {
 	local rc=0
 	if ((${#install[@]})); then
 		log "== vm-install.sh ${install[*]}"
-		"$VPD_TESTS_DIR/vm-install.sh" "${install[@]}" || rc=1
+		t_stage vm-install.sh:bookworm "$VPD_TESTS_DIR/vm-install.sh" "${install[@]}" || rc=1
 	fi
 	if ((${#install_trixie[@]})); then
 		log "== vm-install.sh ${install_trixie[*]}"
-		"$VPD_TESTS_DIR/vm-install.sh" "${install_trixie[@]}" || rc=1
+		t_stage vm-install.sh:trixie "$VPD_TESTS_DIR/vm-install.sh" "${install_trixie[@]}" || rc=1
 	fi
 	return "$rc"
 }
@@ -182,4 +182,6 @@ fi
 if ((status)); then
 	t_fail "check/drivers" "a test driver exited with an error (see its output above)"
 fi
+# Where the time went, for CI's log; then the summary, the last line.
+t_stage_table
 t_summary

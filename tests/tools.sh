@@ -11,6 +11,9 @@
 #   tools/unit-sabotage    lib-test fails when the library ignores ACS
 #   tools/bench-report/NAME  tests/unit/bench-report-test.sh: make bench's
 #                          report (ratios paired by round, n/a reasons)
+#   tools/ci-run/NAME      tests/unit/ci-run-test.sh: .ci/run stops a late
+#                          make check and reports it (stage table, running
+#                          stage, a failing summary)
 #   tools/abi-soname       SONAME libvfio-dmabuf.so.0, the .so.0 link
 #   tools/abi-symbols      exported: exactly libvfio-dmabuf.map's names, each
 #                          at version VFIO_DMABUF_0.1; the archive has them
@@ -85,6 +88,10 @@ fi
 # make bench's report, on made-up console lines.
 t_unit tools/bench-report sh "$tree/tests/unit/bench-report-test.sh" \
 	"$tree/tests/lib/bench-report.awk" "$work/bench-report"
+# .ci/run's deadline and stage table, on made-up make check runs (.ci/run
+# gives them a report dir of their own).
+t_unit tools/ci-run sh "$VPD_TOP/tests/unit/ci-run-test.sh" \
+	"$VPD_TOP" "$work/ci-run"
 
 so=$tree/build/lib/libvfio-dmabuf.so.0.1.0
 if [[ -f $so ]]; then

@@ -13,6 +13,14 @@
 #   t_summary               prints "N passed, N failed, N skipped" (whole run,
 #                           i.e. everything recorded in VPD_REPORT_DIR) as the
 #                           last line; returns 1 if anything failed.
+#   t_stage NAME CMD...     runs CMD as the stage NAME: its wall time goes
+#                           into the stage table, and while it runs it is
+#                           listed as running (t_stages_running)
+#   t_guest_time SUITE KERNEL SECONDS
+#                           one boot's time in QEMU (tests/lib/vm.sh)
+#   t_stage_table           the stage table: every stage's wall time, then
+#                           the guest time of every suite and kernel
+#   t_stages_running        the stages still running, with their age
 #
 # Results are appended to $VPD_REPORT_DIR/results, one line each, so counts
 # survive subshells and several scripts started by one driver (which exports
@@ -115,6 +123,54 @@ t_unit() {
 	t_results "$prefix" <"$out" ||
 		t_fail "$prefix" "${what##*/} reported nothing: $(head -n 5 "$out")"
 	rm -f -- "$out"
+}
+
+# Stage times live beside the results: "STAGE NAME SECONDS" and "GUEST
+# SUITE KERNEL SECONDS" lines in $VPD_REPORT_DIR/times, and one file per
+# running stage in $VPD_REPORT_DIR/running (its start, in epoch seconds).
+# Stages may run side by side (background preparations, the install lane).
+t_stage() {
+	local name=$1 start rc=0 f
+	shift
+	_t_dir_ready
+	mkdir -p -- "$VPD_REPORT_DIR/running"
+	f=$VPD_REPORT_DIR/running/${name//\//_}
+	start=$(date +%s)
+	echo "$start $name" >"$f"
+	"$@" || rc=$?
+	printf 'STAGE %s %d\n' "$name" $(($(date +%s) - start)) >>"$VPD_REPORT_DIR/times"
+	rm -f -- "$f"
+	return "$rc"
+}
+
+t_guest_time() {
+	_t_dir_ready
+	printf 'GUEST %s %s %d\n' "$1" "$2" "$3" >>"$VPD_REPORT_DIR/times"
+}
+
+t_stage_table() {
+	t_init
+	local f=$VPD_REPORT_DIR/times
+	[[ -s $f ]] || return 0
+	echo "stage times (wall clock, seconds; stages may overlap):"
+	awk '$1 == "STAGE" { printf "  %-44s %6d\n", $2, $3 }' "$f"
+	if grep -q '^GUEST ' "$f"; then
+		echo "guest time (QEMU, seconds) per suite and kernel:"
+		awk '$1 == "GUEST" { t[$2 " " $3] += $4; if (!(($2 " " $3) in o)) o[$2 " " $3] = n++ }
+		     END { for (k in t) printf "%d %s %d\n", o[k], k, t[k] }' "$f" |
+			sort -n | awk '{ printf "  %-44s %6d\n", $2 " " $3, $4 }'
+	fi
+}
+
+t_stages_running() {
+	t_init
+	local f now start name
+	now=$(date +%s)
+	for f in "$VPD_REPORT_DIR"/running/*; do
+		[[ -f $f ]] || continue
+		read -r start name <"$f" || continue
+		printf '  %s (running for %d s)\n' "$name" $((now - start))
+	done
 }
 
 # t_counts: prints "PASSED FAILED SKIPPED"

@@ -322,6 +322,7 @@ vm_boot() {
 	done
 	[[ -n $lockfd ]] && exec {lockfd}>&-
 	echo "$rc $((SECONDS - start))" >"$rundir/status"
+	t_guest_time "$(basename -- "$0")" "$name" $((SECONDS - start))
 	if ((rc == 124 || rc == 137)); then
 		log "$name: QEMU killed after the ${timeout}s deadline"
 		return 124
