@@ -51,7 +51,7 @@ DIST_USERSPACE := src/lib src/tools include/vfio-dmabuf.h
 DEB_PACKAGES := $(PACKAGE)-dkms $(PACKAGE)-dropin-dkms libvfio-dmabuf0 \
 	libvfio-dmabuf-dev vfio-dmabuf
 
-.PHONY: FORCE tools install-tools all modules install install-dropin dist-install dkms-install \
+.PHONY: FORCE test tools install-tools all modules install install-dropin dist-install dkms-install \
 	dkms-uninstall deb rpm check soak bench demo clean
 
 all: modules
@@ -122,6 +122,9 @@ rpm:
 
 check:
 	tests/check.sh
+
+test:
+	tests/test.sh
 
 soak:
 	tests/soak.sh

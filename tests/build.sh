@@ -3,12 +3,9 @@
 #
 # The module builds for every kernel of the matrix with W=1 without a single
 # diagnostic, and sparse (C=2) has nothing to say about it; the drop-in
-# vfio-pci.ko is built beside it wherever dropin-check.sh allows it.
-# conftest/NAME: src/compat/conftest.sh on made-up probes (tests/unit/
-# conftest-test.sh): each probe is on exactly when it compiles, compiled
-# together; the fallback; broken flags fail.  cfg-watch/NAME: src/cfg-watch.h's
-# vpd_cfg_watch_covers() on the host against the plain definition, under
-# ASan where the compiler has it (tests/unit/cfg-watch-test.sh).  Per kernel, also:
+# vfio-pci.ko is built beside it wherever dropin-check.sh allows it (the
+# host unit tests of conftest.sh and of src/cfg-watch.h are tests/tools.sh's).
+# Per kernel, also:
 #   KERNEL/probes-pinned   vpd_config.h defines exactly the HAVE_* set that
 #                          tests/probes.conf pins for KERNEL (a probe broken
 #                          for an unrelated reason must not switch a feature
@@ -174,15 +171,6 @@ check_table() {
 		t_fail "$k/readme-table" "README.md says '$got' (compiler ${table_opts[*]}), $(kernel_kver "$k")'s .config says '$want'"
 	fi
 }
-
-# conftest.sh itself, with the host's gcc and made-up probes; the
-# config-write filter of src/vpd.h, as written there, with the host's cc.
-unit_work=$(mktemp -d)
-t_unit conftest sh "$VPD_TESTS_DIR/unit/conftest-test.sh" \
-	"$VPD_TOP/src/compat/conftest.sh" "$unit_work/conftest"
-t_unit cfg-watch sh "$VPD_TESTS_DIR/unit/cfg-watch-test.sh" "$VPD_TOP/src/cfg-watch.h" \
-	"$unit_work/cfg-watch"
-rm -rf -- "$unit_work"
 
 read -r -a kernels <<<"${*:-$(kernels_list | tr '\n' ' ')}"
 for k in "${kernels[@]}"; do

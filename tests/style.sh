@@ -7,8 +7,12 @@ set -euo pipefail
 source "$(dirname -- "$0")/lib/kernels.sh"
 source "$VPD_LIB_DIR/report.sh"
 
-need_root
-host_apt_install perl xz-utils
+# VPD_CHECKPATCH: a checkpatch.pl to use as it is (make test: no root,
+# no download).
+if [[ -z ${VPD_CHECKPATCH:-} ]]; then
+	need_root
+	host_apt_install perl xz-utils
+fi
 
 # checkpatch.pl and the data files it reads, from linux-source-X.Y.
 checkpatch_fetch() {
@@ -32,7 +36,11 @@ checkpatch_fetch() {
 	echo "$dir/$series"
 }
 
-cp_dir=$(checkpatch_fetch)
+if [[ -n ${VPD_CHECKPATCH:-} ]]; then
+	cp_dir=$(cd "$(dirname -- "$VPD_CHECKPATCH")/.." && pwd)
+else
+	cp_dir=$(checkpatch_fetch)
+fi
 cd "$VPD_TOP"
 # Kernel code only: the userspace library and tool (src/lib, src/tools, the
 # library's header) are C11 with -Wall -Wextra -Werror on two compilers
