@@ -120,8 +120,9 @@ rpm:
 	mv $(RPM_TOP)/RPMS/*/*.rpm dist/
 	rm -rf $(RPM_TOP)
 
+# make check SUITES="dmabuf" KERNELS="6.1": see tests/check.sh.
 check:
-	tests/check.sh
+	$(if $(SUITES),VPD_SUITES='$(SUITES)') $(if $(KERNELS),VPD_KERNELS='$(KERNELS)') tests/check.sh
 
 test:
 	tests/test.sh

@@ -11,16 +11,36 @@
 # default "6.12-trixie 7.3"; empty: not run), beside the other guests.
 # Needs root on Debian bookworm; installs what it needs.  The last line is
 # "N passed, N failed, N skipped".
+#
+# VPD_SUITES (make check SUITES="dmabuf unplug"): only these stages, by
+# name: style build dkms packages tools (host) and smoke basic dmabuf
+# dropin unplug no-route bigbar topology debug install (guests), and only
+# what they need: the debug kernel for "debug", the install guests'
+# images for "install", the headers-only kernels for "build".  With
+# VPD_KERNELS (make check KERNELS=6.1) the named kernels run every suite,
+# the once-only ones included.
 set -euo pipefail
 source "$(dirname -- "$0")/lib/kernels.sh"
 source "$VPD_LIB_DIR/report.sh"
 
 need_root
+all_suites="style build dkms packages tools smoke basic dmabuf dropin unplug no-route bigbar topology debug install"
+read -r -a suites <<<"${VPD_SUITES:-}"
+for s in ${suites[@]+"${suites[@]}"}; do
+	[[ " $all_suites " == *" $s "* ]] || die "VPD_SUITES: no suite named $s (suites: $all_suites)"
+done
+# suite_wanted NAME: NAME runs (every suite does without VPD_SUITES).
+suite_wanted() {
+	((${#suites[@]} == 0)) || [[ " ${suites[*]} " == *" $1 "* ]]
+}
 read -r -a kernels <<<"${VPD_KERNELS:-$(kernels_list | tr '\n' ' ')}"
 read -r -a headers_only <<<"${VPD_HEADERS_KERNELS-$(kernels_headers_list | tr '\n' ' ')}"
 read -r -a built <<<"${VPD_BUILT_KERNELS-$(kernels_built_list | tr '\n' ' ')}"
 read -r -a install <<<"${VPD_INSTALL_KERNELS-6.1 6.12}"
 read -r -a install_trixie <<<"${VPD_INSTALL_TRIXIE_KERNELS-6.12-trixie 7.3}"
+suite_wanted build || headers_only=()
+suite_wanted debug || built=()
+suite_wanted install || { install=(); install_trixie=(); }
 # Cut repetition, not coverage (the time budget is 60 minutes on 2 cores):
 # bookworm-backports' 6.12 and trixie's own 6.12 are one upstream series
 # built by two compilers.  The module's own code, where a compiler shows,
@@ -29,7 +49,9 @@ read -r -a install_trixie <<<"${VPD_INSTALL_TRIXIE_KERNELS-6.12-trixie 7.3}"
 # suites about kernel paths the two share (module replacement by the
 # drop-in, IOMMU topology, noiommu routing, a large BAR) run on trixie's
 # only.  VPD_ONCE_SKIP names the kernels they leave out.
-read -r -a once_skip <<<"${VPD_ONCE_SKIP-6.12}"
+once_default=6.12
+[[ -z ${VPD_KERNELS:-} ]] || once_default=
+read -r -a once_skip <<<"${VPD_ONCE_SKIP-$once_default}"
 once=()
 for k in "${kernels[@]}"; do
 	[[ " ${once_skip[*]} " == *" $k "* ]] || once+=("$k")
@@ -37,8 +59,9 @@ done
 
 status=0
 run() {
-	local t=$1
+	local t=$1 name=${1%.sh}
 	shift
+	suite_wanted "${name#vm-}" || return 0
 	log "== $t $*"
 	t_stage "$t" "$VPD_TESTS_DIR/$t" "$@" || status=1
 }
