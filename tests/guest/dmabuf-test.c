@@ -498,6 +498,14 @@ static int imp_map(struct vpd_imp_map *m)
 	return imp(VPD_IMP_MAP, m ? m : &dummy);
 }
 
+/* The importer holds a mapping: a new one, or the one it still had. */
+static int imp_mapped(void)
+{
+	int ret = imp_map(NULL);
+
+	return ret == -EALREADY ? 0 : ret;
+}
+
 static int imp_status(struct vpd_imp_status *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -1684,16 +1692,14 @@ static void cfg_write_judged(const char *name, struct setup *t,
 	 * is still mapped (the kernel's exporter revokes by value, on the one
 	 * copy that reached the device).
 	 */
-	ret = imp_map(NULL);
-	if (ret == -EALREADY)
-		ret = 0;
+	ret = imp_mapped();
 	if (!ret && !write_check(&t->d, &t->s, 0x800, 0x400, msg, sizeof(msg)))
 		PASS(name);
 	else
 		FAIL(name, "after the write: %s", ret ? errname(-ret) : msg);
 }
 
-/* The racing writer's buffer and its flipper (cmd_race_write()). */
+/* The racing writer's buffer and its flipper (race_write()). */
 struct race {
 	volatile uint8_t buf[2];
 	uint8_t keep, lose;
@@ -1764,9 +1770,7 @@ static void race_write(const char *name, struct setup *t,
 		 * which it otherwise does only in rare long slices.
 		 */
 		usleep(200);
-		ret = imp_map(NULL);
-		if (ret == -EALREADY)
-			ret = 0;
+		ret = imp_mapped();
 		if (!ret)
 			ret = region_rw(&t->d, VFIO_PCI_CONFIG_REGION_INDEX,
 					c->off, (void *)r.buf, 2, true);
@@ -1844,11 +1848,8 @@ static int cmd_cfg_write(const char *mode, const char *reg, const char *name,
 	if (!ret)
 		ret = cfg_wr(&t.d, c.off, &c.keep, 2);
 	/* That write may have revoked (this driver decides by offset). */
-	if (!ret) {
-		ret = imp_map(NULL);
-		if (ret == -EALREADY)
-			ret = 0;
-	}
+	if (!ret)
+		ret = imp_mapped();
 	if (ret) {
 		FAIL(name, "before: %s", errname(-ret));
 		goto out;
